@@ -1,0 +1,45 @@
+"""Every hook a plugin may implement. One docstring each; ``plugins.py`` checks implementations.
+
+A plugin is a module with functions decorated by ``openshot_api.hookimpl``, registered either as a
+built-in (``plugins.DEFAULT_PLUGINS``) or through the ``openshot_api`` entry-point group.
+"""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("openshot_api")
+hookimpl = pluggy.HookimplMarker("openshot_api")
+
+
+@hookspec
+def openshot_api_storage_backends():
+    """Return a dict ``{name: Storage subclass}`` of storage backends this plugin provides."""
+
+
+@hookspec
+def openshot_api_cloud_transfers():
+    """Return a list of CloudTransfer subclasses (imports from and uploads to client clouds)."""
+
+
+@hookspec
+def openshot_api_renderers():
+    """Return a dict ``{name: Renderer subclass}`` of renderers this plugin provides."""
+
+
+@hookspec
+def openshot_api_transcribers():
+    """Return a dict ``{name: Transcriber subclass}`` of speech-to-text engines."""
+
+
+@hookspec
+def openshot_api_title_renderers():
+    """Return a dict ``{name: TitleRenderer subclass}`` of SVG title makers."""
+
+
+@hookspec
+def openshot_api_format_converters():
+    """Return a list of FormatConverter subclasses (EDL, Final Cut Pro XML, OTIO ...)."""
+
+
+@hookspec
+def openshot_api_includeme(config):
+    """Called with the Pyramid Configurator after the core routes are added: a plugin may add its
+    own routes, views or static assets here."""

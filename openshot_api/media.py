@@ -1,0 +1,161 @@
+"""Putting media into storage: safe names and keys, uploads, imports (URL, client cloud, a path
+already in the media folder) and probing through the renderer."""
+import os
+import posixpath
+import re
+import secrets
+import shutil
+import tempfile
+import unicodedata
+
+from .errors import APIError, bad_request
+from .interfaces import BackendError
+from .settings import get_bool, get_int
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ ()+-]+")
+
+
+def safe_filename(name, default="file"):
+    """A plain base name: no folders, no control or shell-special characters, not hidden."""
+    name = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
+    name = posixpath.basename(name.replace("\\", "/")).strip()
+    name = _UNSAFE.sub("_", name).strip(" .")
+    name = name.replace(" ", "_")
+    return (name or default)[:180]
+
+
+def files_prefix(project_id):
+    return f"video/files/{project_id}/"
+
+
+def output_prefix(project_id):
+    return f"video/output/{project_id}/"
+
+
+def unique_key(storage, prefix, filename):
+    """``prefix + filename``, or with a short random suffix when that key is taken, so that two
+    uploads of the same name never overwrite each other."""
+    key = prefix + filename
+    if not storage.exists(key):
+        return key
+    stem, ext = os.path.splitext(filename)
+    while True:
+        key = f"{prefix}{stem}_{secrets.token_hex(4)}{ext}"
+        if not storage.exists(key):
+            return key
+
+
+def check_media_path(path):
+    """A client-given path inside the media folder -> a storage key, or a 400 when it could
+    leave the folder (``..``, absolute paths, back-slashes, NUL)."""
+    text = str(path or "").strip()
+    if not text or "\x00" in text or "\\" in text or text.startswith("/") or re.match(r"^[A-Za-z]:", text):
+        raise bad_request("json", f"url {text!r} must be a relative path inside the media folder.")
+    parts = text.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise bad_request("json", f"url {text!r} must not contain empty, '.' or '..' parts.")
+    return text
+
+
+def work_dir(settings):
+    """A folder for temporary files (downloads in flight, renders) on this machine."""
+    root = settings.get("openshot_api.work_dir") or os.path.join(tempfile.gettempdir(), "openshot-api")
+    os.makedirs(root, exist_ok=True)
+    return root
+
+
+def import_media(services, project_id, spec):
+    """Bring the media named by a file's ``json`` (``url`` plus ``bucket``/``container``/``gcs``,
+    optional ``name``) into storage; return its key. Errors are 400s naming ``json``."""
+    from .fetch import download_url
+
+    settings = services.settings
+    storage = services.storage
+    url = spec.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise bad_request("json", "url must be a non-empty string.")
+    url = url.strip()
+    max_bytes = get_int(settings, "openshot_api.max_download_bytes")
+    prefix = files_prefix(project_id)
+    name = spec.get("name")
+    if name is not None and not isinstance(name, str):
+        raise bad_request("json", "name must be a string.")
+    try:
+        if any(k in spec for k in ("bucket", "container", "gcs")):
+            transfer = services.cloud_transfer_for(spec)
+            if transfer is None:
+                problems = getattr(services, "cloud_transfer_problems", {})
+                hint = "; ".join(problems.values()) or "no cloud storage plugin is configured for it"
+                raise bad_request("json", f"cannot import from this cloud location: {hint}.")
+            # The key depends on the downloaded name, so download first into a temp file.
+            with tempfile.NamedTemporaryFile(dir=work_dir(settings), prefix="import-") as tmp:
+                base = transfer.download(spec, tmp, max_bytes)
+                tmp.flush()
+                tmp.seek(0)
+                key = unique_key(storage, prefix, safe_filename(name or base))
+                storage.save(key, tmp)
+            return key
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
+            with tempfile.NamedTemporaryFile(dir=work_dir(settings), prefix="import-") as tmp:
+                base = download_url(url, tmp, max_bytes=max_bytes,
+                                    timeout=get_int(settings, "openshot_api.download_timeout"),
+                                    allow_private=get_bool(settings, "openshot_api.allow_private_urls"))
+                tmp.flush()
+                tmp.seek(0)
+                key = unique_key(storage, prefix, safe_filename(name or base))
+                storage.save(key, tmp)
+            return key
+        source = check_media_path(url)
+        if not storage.exists(source):
+            raise bad_request("json", f"url {source!r} does not exist in the media folder.")
+        key = unique_key(storage, prefix, safe_filename(name or posixpath.basename(source)))
+        storage.copy(source, key)
+        return key
+    except BackendError as exc:
+        raise bad_request("json", f"could not import {url!r}: {exc}")
+
+
+def save_upload(services, project_id, upload, name=None):
+    """Store a multipart upload (a FieldStorage) in chunks; return its key."""
+    filename = safe_filename(name or getattr(upload, "filename", None) or "upload")
+    key = unique_key(services.storage, files_prefix(project_id), filename)
+    upload.file.seek(0)
+    services.storage.save(key, upload.file)
+    return key
+
+
+def probe(services, key):
+    """Reader info of a stored object, with ``path`` set to where this machine reads it.
+    Unreadable media is a 400 naming ``media``."""
+    try:
+        path = services.storage.local_path(key)
+        info = services.renderer.probe(path)
+    except (BackendError, KeyError) as exc:
+        raise bad_request("media", f"The file is not a media file libopenshot can read ({exc}).")
+    info["path"] = path
+    info.setdefault("file_size", str(services.storage.size(key)))
+    return info
+
+
+def copy_to_temp(services, key, suffix=""):
+    """A temporary local copy of a stored object (caller removes it)."""
+    fd, path = tempfile.mkstemp(dir=work_dir(services.settings), suffix=suffix)
+    with os.fdopen(fd, "wb") as out, services.storage.open(key) as src:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+    return path
+
+
+def media_url(request, key):
+    """The URL a client fetches ``key`` from: the storage's own (cloud) or ``/media/<key>``."""
+    if not key:
+        return None
+    from urllib.parse import quote
+    from .services import get_services
+    url = get_services(request).storage.url(key)
+    return url or request.application_url + "/media/" + quote(key)
+
+
+def too_large(request):
+    limit = get_int(request.registry.settings, "openshot_api.max_upload_bytes")
+    if request.content_length and request.content_length > limit:
+        raise APIError(413, f"Request body larger than the {limit} bytes allowed.")

@@ -1,0 +1,1 @@
+"""One module per resource: colander schemas right above the Cornice services that use them."""

@@ -1,0 +1,270 @@
+"""What every resource shares: body parsing (JSON, form, multipart), colander validation into the
+API's error shape, hyperlinks, ownership-checked lookups and pagination."""
+import datetime
+import json
+import re
+from urllib.parse import urlencode
+
+import colander
+from sqlalchemy import func, select
+
+from ..errors import APIError, bad_request, invalid_fields, not_found
+from ..models import Clip, Effect, Export, File, Project
+from ..settings import get_int
+
+REQUIRED = "This field is required."
+
+
+def body_of(request):
+    """The request body as a dict, whatever its encoding. File uploads stay FieldStorage objects."""
+    cached = getattr(request, "_parsed_body", None)
+    if cached is not None:
+        return cached
+    content_type = (request.content_type or "").lower()
+    if content_type == "application/json" or content_type.endswith("+json"):
+        raw = request.body
+        if not raw.strip():
+            body = {}
+        else:
+            try:
+                body = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise APIError(400, f"JSON parse error - {exc}")
+        if not isinstance(body, dict):
+            raise APIError(400, "Invalid data. Expected a dictionary, but got %s." % type(body).__name__)
+    else:
+        body = {}
+        for key in request.POST.keys():
+            values = request.POST.getall(key)
+            body[key] = values[-1] if values else None
+    request._parsed_body = body
+    return body
+
+
+class JSONObject(colander.SchemaType):
+    """The ``json`` field: an object, or a string holding one (escaped JSON, as the spec sends)."""
+
+    def serialize(self, node, appstruct):
+        return appstruct
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None or cstruct == "":
+            return colander.null
+        if isinstance(cstruct, (bytes, bytearray)):
+            cstruct = cstruct.decode("utf-8", "replace")
+        if isinstance(cstruct, str):
+            try:
+                cstruct = json.loads(cstruct)
+            except ValueError as exc:
+                raise colander.Invalid(node, f"Value must be valid JSON ({exc}).")
+        if not isinstance(cstruct, dict):
+            raise colander.Invalid(node, "Value must be a JSON object.")
+        return cstruct
+
+
+class JSONValue(colander.SchemaType):
+    """Any JSON value, given as JSON or as a string holding JSON (merge instructions are a list)."""
+
+    def serialize(self, node, appstruct):
+        return appstruct
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None or cstruct == "":
+            return colander.null
+        if isinstance(cstruct, str):
+            try:
+                return json.loads(cstruct)
+            except ValueError as exc:
+                raise colander.Invalid(node, f"Value must be valid JSON ({exc}).")
+        return cstruct
+
+
+class Flag(colander.Boolean):
+    """Booleans from JSON or forms ("true", "on", "1", ...)."""
+
+    def __init__(self):
+        super().__init__(false_choices=("false", "0", "off", "no", ""), true_choices=("true", "1", "on", "yes"))
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, bool):
+            return cstruct
+        if isinstance(cstruct, str):
+            cstruct = cstruct.strip().lower()
+        return super().deserialize(node, cstruct)
+
+
+class Number(colander.Float):
+    """A float that refuses NaN and infinity and bools."""
+
+    def deserialize(self, node, cstruct):
+        if isinstance(cstruct, bool):
+            raise colander.Invalid(node, "A valid number is required.")
+        value = super().deserialize(node, cstruct)
+        if value is not colander.null and (value != value or value in (float("inf"), float("-inf"))):
+            raise colander.Invalid(node, "A valid number is required.")
+        return value
+
+
+class Integer(colander.Int):
+    """An int that refuses floats with a fraction, bools and garbage with one clear message."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None or cstruct == "":
+            return colander.null
+        if isinstance(cstruct, bool):
+            raise colander.Invalid(node, "A valid integer is required.")
+        if isinstance(cstruct, float):
+            if not cstruct.is_integer():
+                raise colander.Invalid(node, "A valid integer is required.")
+            return int(cstruct)
+        try:
+            text = str(cstruct).strip()
+            value = float(text) if re.fullmatch(r"-?\d+\.0*", text) else int(text)
+            return int(value)
+        except (TypeError, ValueError):
+            raise colander.Invalid(node, "A valid integer is required.")
+
+
+def _message(msg):
+    text = str(msg)
+    return REQUIRED if text == "Required" else text
+
+
+def validate(schema, body, mode):
+    """Deserialize ``body`` with ``schema``.
+
+    ``mode`` is ``"create"`` (defaults applied, required fields enforced), ``"replace"`` (PUT:
+    required fields enforced, omitted optional fields left alone) or ``"update"`` (PATCH: only
+    the given fields). Unknown fields are ignored. Raises a 400 naming every bad field.
+    """
+    schema = schema.clone()
+    for node in schema.children:
+        if mode == "update" or (mode == "replace" and node.missing is not colander.required):
+            node.missing = colander.drop
+    data = {}
+    for node in schema.children:
+        if node.name in body:
+            value = body[node.name]
+            data[node.name] = colander.null if value is None and node.missing is not colander.required else value
+    try:
+        return schema.deserialize(data)
+    except colander.Invalid as exc:
+        errors = {}
+        for path, msg in exc.asdict().items():
+            errors.setdefault(path.split(".")[0], []).append(_message(msg))
+        raise invalid_fields(errors)
+
+
+def absolute(request, route, **kw):
+    return request.route_url(route, **kw)
+
+
+def object_url(request, obj):
+    kind = {Project: "project", File: "file", Clip: "clip", Effect: "effect", Export: "export"}[type(obj)]
+    return request.route_url(kind, id=obj.id)
+
+
+_LINK = re.compile(r"^(?:https?://[^/]+)?/*(?P<kind>projects|files|clips|effects|exports)/(?P<id>\d+)/?$")
+
+
+def parse_reference(value, kind, field):
+    """An integer id or a hyperlink to ``/<kind>/<id>/`` -> the id. Malformed -> 400."""
+    if isinstance(value, bool):
+        raise bad_request(field, "Incorrect type. Expected URL string or id.")
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    match = _LINK.match(text.split("?")[0])
+    if not match or match.group("kind") != kind:
+        raise bad_request(field, f"Invalid hyperlink - No URL match ({text!r} is not a /{kind}/<id>/ URL or id).")
+    return int(match.group("id"))
+
+
+def owned_query(model, user):
+    """A select of ``model`` limited to what ``user`` owns."""
+    query = select(model)
+    if model is Project:
+        return query.where(Project.user_id == user.id)
+    return query.join(Project, model.project_id == Project.id).where(Project.user_id == user.id)
+
+
+def get_owned(request, model, object_id):
+    """The user's object with this id, or a 404: another user's object looks like no object."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        raise not_found()
+    obj = request.dbsession.scalar(owned_query(model, request.identity).where(model.id == object_id))
+    if obj is None:
+        raise not_found()
+    return obj
+
+
+def resolve_reference(request, value, model, field):
+    """The object a body field points at (URL or id), checked for ownership.
+
+    A reference to a missing or foreign object is a 404, so that nobody can probe for other
+    users' ids; the body names the field."""
+    kind = model.__tablename__
+    object_id = parse_reference(value, kind, field)
+    obj = request.dbsession.scalar(owned_query(model, request.identity).where(model.id == object_id))
+    if obj is None:
+        raise APIError(404, f"{field}: Invalid hyperlink - Object does not exist.",
+                       {field: ["Invalid hyperlink - Object does not exist."]})
+    return obj
+
+
+def paginate(request, query, serialize):
+    """The ``{"count", "next", "previous", "results"}`` page asked by ``?page=N``, ordered by id."""
+    page_size = get_int(request.registry.settings, "openshot_api.page_size")
+    raw_page = request.GET.get("page", "1")
+    try:
+        page = int(raw_page)
+        if page < 1:
+            raise ValueError
+    except ValueError:
+        raise not_found("Invalid page.")
+    session = request.dbsession
+    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if page > 1 and (page - 1) * page_size >= count:
+        raise not_found("Invalid page.")
+    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+
+    def page_url(number):
+        params = [(k, v) for k, v in request.GET.items() if k != "page"]
+        if number > 1:
+            params.append(("page", str(number)))
+        url = request.path_url
+        return url + ("?" + urlencode(params) if params else "")
+
+    return {
+        "count": count,
+        "next": page_url(page + 1) if page * page_size < count else None,
+        "previous": page_url(page - 1) if page > 1 else None,
+        "results": [serialize(request, row) for row in rows],
+    }
+
+
+def iso(dt):
+    """Timestamps as the spec shows them: ``2017-11-07T04:14:46.896016Z``."""
+    if dt is None:
+        return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return dt.isoformat(timespec="microseconds") + "Z"
+
+
+def set_json(obj, value):
+    """Assign a new dict so SQLAlchemy notices the change of a JSON column."""
+    obj.json = json.loads(json.dumps(value))
+
+
+def no_content(request):
+    """The empty 204 answer of a DELETE."""
+    response = request.response
+    response.status = 204
+    response.content_type = None
+    response.body = b""
+    return response

@@ -1,0 +1,170 @@
+"""/clips/: a file placed on a layer of the timeline, with its keyframes in ``json``."""
+import colander
+from cornice import Service
+
+from ..errors import bad_request, invalid_fields
+from ..models import Clip, File, Project
+from ..services import get_services
+from .base import (Integer, JSONObject, Number, body_of, get_owned, iso, no_content, owned_query,
+                   paginate, resolve_reference, set_json, validate)
+
+CLIP_ACTIONS = ("presets", "keyframes", "reset", "captions")
+# Image files have no length of their own; a new clip of one lasts this long unless told.
+DEFAULT_IMAGE_SECONDS = 10.0
+
+
+class ClipSchema(colander.MappingSchema):
+    position = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
+    start = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
+    end = colander.SchemaNode(Number(), missing=None, validator=colander.Range(min=0))
+    layer = colander.SchemaNode(Integer(), missing=1, validator=colander.Range(0, 1000000))
+    json = colander.SchemaNode(JSONObject(), missing={})
+
+
+def serialize_clip(request, clip):
+    url = request.route_url("clip", id=clip.id)
+    return {
+        "url": url,
+        "file": request.route_url("file", id=clip.file_id),
+        "id": clip.id,
+        "position": clip.position,
+        "start": clip.start,
+        "end": clip.end,
+        "layer": clip.layer,
+        "actions": [f"{url}{action}/" for action in CLIP_ACTIONS],
+        "project": request.route_url("project", id=clip.project_id),
+        "json": clip.json or {},
+        "date_created": iso(clip.date_created),
+        "date_updated": iso(clip.date_updated),
+    }
+
+
+def file_length(file):
+    info = file.json or {}
+    if info.get("has_single_image") or info.get("media_type") == "image":
+        return None
+    try:
+        return float(info.get("duration") or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
+def default_clip_json(request, file):
+    """libopenshot's defaults for a clip of this file (keyframes, reader ...)."""
+    reader = {k: v for k, v in (file.json or {}).items() if k not in ("name", "url", "bucket", "container")}
+    defaults = get_services(request).renderer.clip_defaults(reader)
+    defaults.setdefault("title", (file.json or {}).get("name", ""))
+    return defaults
+
+
+def check_range(start, end):
+    if end is not None and start >= end:
+        raise invalid_fields({"end": [f"end ({end}) must be greater than start ({start})."]})
+
+
+def create_clip(request, project, body):
+    data = validate(ClipSchema(), body, "create")
+    if body.get("file") in (None, ""):
+        raise invalid_fields({"file": ["This field is required."]})
+    file = resolve_reference(request, body["file"], File, "file")
+    if file.project_id != project.id:
+        raise bad_request("file", "The file belongs to another project; copy it into this project first.")
+    if data["end"] is None:
+        data["end"] = file_length(file) or DEFAULT_IMAGE_SECONDS
+    check_range(data["start"], data["end"])
+    clip_json = default_clip_json(request, file)
+    clip_json.update(data.pop("json"))
+    clip = Clip(project_id=project.id, file_id=file.id, json=clip_json, **data)
+    request.dbsession.add(clip)
+    request.dbsession.flush()
+    request.response.status = 201
+    return serialize_clip(request, clip)
+
+
+clips = Service(name="clips", path="/clips/", description="Clips on timelines")
+clip_ = Service(name="clip", path="/clips/{id}/", description="One clip")
+project_clips = Service(name="project_clips", path="/projects/{id}/clips/",
+                        description="The clips of one project")
+
+
+@clips.get()
+def clip_list(request):
+    return paginate(request, owned_query(Clip, request.identity).order_by(Clip.id), serialize_clip)
+
+
+@clips.post()
+def clip_create(request):
+    body = body_of(request)
+    if body.get("project") in (None, ""):
+        raise invalid_fields({"project": ["This field is required."]})
+    project = resolve_reference(request, body["project"], Project, "project")
+    return create_clip(request, project, body)
+
+
+@project_clips.get()
+def project_clip_list(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    query = owned_query(Clip, request.identity).where(Clip.project_id == project.id).order_by(Clip.id)
+    return paginate(request, query, serialize_clip)
+
+
+@project_clips.post()
+def project_clip_create(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    return create_clip(request, project, body_of(request))
+
+
+@clip_.get()
+def clip_get(request):
+    return serialize_clip(request, get_owned(request, Clip, request.matchdict["id"]))
+
+
+def _clip_update(request, mode):
+    clip = get_owned(request, Clip, request.matchdict["id"])
+    body = body_of(request)
+    data = validate(ClipSchema(), body, mode)
+    if mode == "replace" and body.get("file") in (None, ""):
+        raise invalid_fields({"file": ["This field is required."]})
+    if body.get("project") not in (None, ""):
+        project = resolve_reference(request, body["project"], Project, "project")
+        if project.id != clip.project_id:
+            raise bad_request("project", "A clip cannot move to another project.")
+    if body.get("file") not in (None, ""):
+        file = resolve_reference(request, body["file"], File, "file")
+        if file.project_id != clip.project_id:
+            raise bad_request("file", "The file belongs to another project.")
+        if file.id != clip.file_id:
+            clip.file_id = file.id
+            fresh = default_clip_json(request, file)
+            set_json(clip, {**(clip.json or {}), "reader": fresh.get("reader", {})})
+    if data.get("end", 0) is None:
+        data.pop("end")
+    check_range(data.get("start", clip.start), data.get("end", clip.end))
+    user_json = data.pop("json", None)
+    for key, value in data.items():
+        setattr(clip, key, value)
+    if user_json is not None:
+        set_json(clip, {**(clip.json or {}), **user_json})
+    request.dbsession.flush()
+    return serialize_clip(request, clip)
+
+
+@clip_.put()
+def clip_replace(request):
+    return _clip_update(request, "replace")
+
+
+@clip_.patch()
+def clip_update(request):
+    return _clip_update(request, "update")
+
+
+@clip_.delete()
+def clip_delete(request):
+    request.dbsession.delete(get_owned(request, Clip, request.matchdict["id"]))
+    return no_content(request)
+
+
+def includeme(config):
+    for service in (clips, clip_, project_clips):
+        config.add_cornice_service(service)

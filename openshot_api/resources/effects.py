@@ -1,0 +1,146 @@
+"""/effects/: libopenshot effects on a layer of the timeline."""
+import colander
+from cornice import Service
+
+from ..errors import bad_request, invalid_fields
+from ..models import Effect, Project
+from ..services import get_services
+from .base import (Integer, JSONObject, Number, body_of, get_owned, iso, no_content, owned_query,
+                   paginate, resolve_reference, set_json, validate)
+from .clips import check_range
+
+
+class EffectSchema(colander.MappingSchema):
+    title = colander.SchemaNode(colander.String(allow_empty=True), missing="",
+                                validator=colander.Length(max=255))
+    type = colander.SchemaNode(colander.String(), validator=colander.Length(1, 100))
+    position = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
+    start = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
+    end = colander.SchemaNode(Number(), missing=10.0, validator=colander.Range(min=0))
+    layer = colander.SchemaNode(Integer(), missing=1, validator=colander.Range(0, 1000000))
+    json = colander.SchemaNode(JSONObject(), missing={})
+
+
+def serialize_effect(request, effect):
+    return {
+        "url": request.route_url("effect", id=effect.id),
+        "id": effect.id,
+        "title": effect.title,
+        "type": effect.type,
+        "position": effect.position,
+        "start": effect.start,
+        "end": effect.end,
+        "layer": effect.layer,
+        "project": request.route_url("project", id=effect.project_id),
+        "json": effect.json or {},
+        "date_created": iso(effect.date_created),
+        "date_updated": iso(effect.date_updated),
+    }
+
+
+def effect_defaults(request, effect_type):
+    """libopenshot's json for a new effect of ``effect_type``; unknown types are a 400 that lists
+    the known ones."""
+    renderer = get_services(request).renderer
+    known = {info["class_name"]: info for info in renderer.effect_types()}
+    if effect_type not in known:
+        lowered = {name.lower(): name for name in known}
+        if effect_type.lower() not in lowered:
+            raise bad_request("type", f"Unknown effect type {effect_type!r}; choose one of: "
+                                      f"{', '.join(sorted(known))}.")
+        effect_type = lowered[effect_type.lower()]
+    return effect_type, renderer.effect_defaults(effect_type)
+
+
+def create_effect(request, project, body):
+    data = validate(EffectSchema(), body, "create")
+    check_range(data["start"], data["end"])
+    data["type"], defaults = effect_defaults(request, data["type"])
+    defaults.update(data.pop("json"))
+    data["title"] = data["title"] or data["type"]
+    effect = Effect(project_id=project.id, json=defaults, **data)
+    request.dbsession.add(effect)
+    request.dbsession.flush()
+    request.response.status = 201
+    return serialize_effect(request, effect)
+
+
+effects = Service(name="effects", path="/effects/", description="Effects on timelines")
+effect_ = Service(name="effect", path="/effects/{id}/", description="One effect")
+project_effects = Service(name="project_effects", path="/projects/{id}/effects/",
+                          description="The effects of one project")
+
+
+@effects.get()
+def effect_list(request):
+    return paginate(request, owned_query(Effect, request.identity).order_by(Effect.id), serialize_effect)
+
+
+@effects.post()
+def effect_create(request):
+    body = body_of(request)
+    if body.get("project") in (None, ""):
+        raise invalid_fields({"project": ["This field is required."]})
+    project = resolve_reference(request, body["project"], Project, "project")
+    return create_effect(request, project, body)
+
+
+@project_effects.get()
+def project_effect_list(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    query = owned_query(Effect, request.identity).where(Effect.project_id == project.id).order_by(Effect.id)
+    return paginate(request, query, serialize_effect)
+
+
+@project_effects.post()
+def project_effect_create(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    return create_effect(request, project, body_of(request))
+
+
+@effect_.get()
+def effect_get(request):
+    return serialize_effect(request, get_owned(request, Effect, request.matchdict["id"]))
+
+
+def _effect_update(request, mode):
+    effect = get_owned(request, Effect, request.matchdict["id"])
+    body = body_of(request)
+    data = validate(EffectSchema(), body, mode)
+    if body.get("project") not in (None, ""):
+        project = resolve_reference(request, body["project"], Project, "project")
+        if project.id != effect.project_id:
+            raise bad_request("project", "An effect cannot move to another project.")
+    check_range(data.get("start", effect.start), data.get("end", effect.end))
+    user_json = data.pop("json", None)
+    if "type" in data:
+        data["type"], defaults = effect_defaults(request, data["type"])
+        if data["type"] != effect.type:
+            set_json(effect, defaults)
+    for key, value in data.items():
+        setattr(effect, key, value)
+    if user_json is not None:
+        set_json(effect, {**(effect.json or {}), **user_json})
+    request.dbsession.flush()
+    return serialize_effect(request, effect)
+
+
+@effect_.put()
+def effect_replace(request):
+    return _effect_update(request, "replace")
+
+
+@effect_.patch()
+def effect_update(request):
+    return _effect_update(request, "update")
+
+
+@effect_.delete()
+def effect_delete(request):
+    request.dbsession.delete(get_owned(request, Effect, request.matchdict["id"]))
+    return no_content(request)
+
+
+def includeme(config):
+    for service in (effects, effect_, project_effects):
+        config.add_cornice_service(service)

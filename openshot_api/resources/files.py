@@ -1,0 +1,211 @@
+"""/files/: uploaded or imported media, probed into ``json``."""
+import mimetypes
+import os
+
+import colander
+from cornice import Service
+from pyramid.response import FileResponse, Response
+
+from ..errors import bad_request, invalid_fields
+from ..media import import_media, media_url, probe, save_upload, too_large
+from ..models import File, Project
+from ..services import get_services
+from .base import (JSONObject, body_of, get_owned, iso, no_content, owned_query, paginate,
+                   resolve_reference, set_json, validate)
+from .projects import delete_stored
+
+FILE_ACTIONS = ("copy", "download", "text-replace", "thumbnail", "transcribe", "storage")
+
+
+class FileSchema(colander.MappingSchema):
+    json = colander.SchemaNode(JSONObject(), missing={})
+
+
+def serialize_file(request, obj):
+    url = request.route_url("file", id=obj.id)
+    return {
+        "url": url,
+        "id": obj.id,
+        "media": media_url(request, obj.media),
+        "project": request.route_url("project", id=obj.project_id),
+        "actions": [f"{url}{action}/" for action in FILE_ACTIONS],
+        "json": obj.json or {},
+        "date_created": iso(obj.date_created),
+        "date_updated": iso(obj.date_updated),
+    }
+
+
+def _is_upload(value):
+    return hasattr(value, "file") and hasattr(value, "filename")
+
+
+def store_media(request, project, body, user_json):
+    """Save the uploaded ``media`` or import what ``json.url`` names; return (key, reader info)."""
+    services = get_services(request)
+    upload = body.get("media")
+    if _is_upload(upload):
+        key = save_upload(services, project.id, upload, user_json.get("name"))
+    elif upload not in (None, "", b""):
+        raise bad_request("media", "The submitted data was not a file. Check the encoding type on the form.")
+    elif user_json.get("url"):
+        key = import_media(services, project.id, user_json)
+    else:
+        raise bad_request("media", "No file was submitted (send `media` as a multipart file, or "
+                                   "`json.url` to import one).")
+    try:
+        info = probe(services, key)
+    except Exception:
+        services.storage.delete(key)
+        raise
+    return key, info
+
+
+def file_json(info, user_json):
+    """Reader info first, then the client's own keys (``name``, ``url`` ...) that do not clash."""
+    merged = dict(user_json)
+    merged.update(info)
+    if "name" in user_json:
+        merged["name"] = user_json["name"]
+    merged.setdefault("name", os.path.basename(info.get("path", "")))
+    return merged
+
+
+def create_file(request, project, body):
+    too_large(request)
+    data = validate(FileSchema(), body, "create")
+    key, info = store_media(request, project, body, data["json"])
+    obj = File(project_id=project.id, media=key, json=file_json(info, data["json"]))
+    request.dbsession.add(obj)
+    request.dbsession.flush()
+    stored_cleanup_on_abort(request, key)
+    request.response.status = 201
+    return serialize_file(request, obj)
+
+
+def stored_cleanup_on_abort(request, key):
+    """If the transaction fails after media was stored, remove the media again."""
+    storage = get_services(request).storage
+
+    def hook(succeeded):
+        if not succeeded:
+            storage.delete(key)
+    request.tm.get().addAfterCommitHook(hook)
+
+
+files = Service(name="files", path="/files/", description="Media files")
+file_ = Service(name="file", path="/files/{id}/", description="One media file")
+project_files = Service(name="project_files", path="/projects/{id}/files/",
+                        description="The files of one project")
+
+
+@files.get()
+def file_list(request):
+    return paginate(request, owned_query(File, request.identity).order_by(File.id), serialize_file)
+
+
+@files.post()
+def file_create(request):
+    body = body_of(request)
+    if body.get("project") in (None, ""):
+        raise invalid_fields({"project": ["This field is required."]})
+    project = resolve_reference(request, body["project"], Project, "project")
+    return create_file(request, project, body)
+
+
+@project_files.get()
+def project_file_list(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    query = owned_query(File, request.identity).where(File.project_id == project.id).order_by(File.id)
+    return paginate(request, query, serialize_file)
+
+
+@project_files.post()
+def project_file_create(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    return create_file(request, project, body_of(request))
+
+
+@file_.get()
+def file_get(request):
+    return serialize_file(request, get_owned(request, File, request.matchdict["id"]))
+
+
+def _file_update(request, mode):
+    too_large(request)
+    obj = get_owned(request, File, request.matchdict["id"])
+    body = body_of(request)
+    data = validate(FileSchema(), body, mode)
+    if body.get("project") not in (None, ""):
+        target = resolve_reference(request, body["project"], Project, "project")
+        if target.id != obj.project_id:
+            if obj.clips:
+                raise bad_request("project", "A file used by clips cannot move to another project.")
+            obj.project_id = target.id
+    user_json = data.get("json")
+    if _is_upload(body.get("media")) or (user_json and user_json.get("url") and
+                                         user_json.get("url") != (obj.json or {}).get("url")):
+        key, info = store_media(request, obj.project or request.dbsession.get(Project, obj.project_id),
+                                body, user_json or {})
+        delete_stored(request, [obj.media])
+        stored_cleanup_on_abort(request, key)
+        obj.media = key
+        set_json(obj, file_json(info, {**(obj.json or {}), **(user_json or {})}))
+    elif user_json is not None:
+        set_json(obj, {**(obj.json or {}), **user_json})
+    request.dbsession.flush()
+    return serialize_file(request, obj)
+
+
+@file_.put()
+def file_replace(request):
+    return _file_update(request, "replace")
+
+
+@file_.patch()
+def file_update(request):
+    return _file_update(request, "update")
+
+
+@file_.delete()
+def file_delete(request):
+    obj = get_owned(request, File, request.matchdict["id"])
+    delete_stored(request, [obj.media])
+    request.dbsession.delete(obj)
+    return no_content(request)
+
+
+def stream_stored(request, key, filename=None):
+    """A response streaming a stored object with its content type (local files support ranges)."""
+    storage = get_services(request).storage
+    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    if storage.url(key) is None:
+        try:
+            path = storage.local_path(key)
+        except KeyError:
+            raise bad_request("media", "The stored media is missing.")
+        response = FileResponse(path, request=request, content_type=content_type)
+    else:
+        try:
+            handle = storage.open(key)
+        except KeyError:
+            raise bad_request("media", "The stored media is missing.")
+        response = Response(content_type=content_type, app_iter=iter(lambda: handle.read(1 << 20), b""))
+        response.content_length = storage.size(key)
+    if filename:
+        response.content_disposition = f'attachment; filename="{filename}"'
+    return response
+
+
+file_download = Service(name="file_download", path="/files/{id}/download/",
+                        description="The file's media, for its owner")
+
+
+@file_download.get()
+def file_download_get(request):
+    obj = get_owned(request, File, request.matchdict["id"])
+    return stream_stored(request, obj.media, os.path.basename(obj.media))
+
+
+def includeme(config):
+    for service in (files, file_, project_files, file_download):
+        config.add_cornice_service(service)

@@ -1,0 +1,30 @@
+"""/info/: what this instance can do (effects and their properties, loaded plugins)."""
+from cornice import Service
+
+from ..plugins import plugin_listing
+from ..services import get_services
+
+info = Service(name="info", path="/info/", description="Information about this instance")
+info_effects = Service(name="info_effects", path="/info/effects/",
+                       description="Every effect with its properties and defaults")
+info_plugins = Service(name="info_plugins", path="/info/plugins/", description="Loaded plugins")
+
+
+@info.get()
+def info_get(request):
+    return {name: request.route_url(name) for name in ("info_effects", "info_plugins")}
+
+
+@info_effects.get()
+def info_effects_get(request):
+    return get_services(request).renderer.effect_types()
+
+
+@info_plugins.get()
+def info_plugins_get(request):
+    return plugin_listing(get_services(request).pm)
+
+
+def includeme(config):
+    for service in (info, info_effects, info_plugins):
+        config.add_cornice_service(service)

@@ -1,0 +1,313 @@
+"""Projects to and from desktop editors: ``download`` (a ZIP of the .osp and its media),
+``download/format`` (EDL, Final Cut Pro XML, OTIO in a ZIP with the media) and ``load`` (an .osp
+and/or a ZIP archive replacing the project's files, clips and effects)."""
+import copy
+import json
+import os
+import posixpath
+import tempfile
+import zipfile
+
+from cornice import Service
+from pyramid.response import FileResponse
+
+from .. import timeline
+from ..errors import APIError, bad_request
+from ..media import check_media_path, files_prefix, probe, safe_filename, unique_key, work_dir
+from ..models import Clip, Effect, File, Project
+from ..services import get_services
+from ..settings import get_int
+from .base import body_of, get_owned, set_json
+from .clips import default_clip_json
+from .effects import effect_defaults
+from .projects import delete_stored, serialize_project
+
+MAX_ARCHIVE_ENTRIES = 2000
+PROJECT_SUFFIXES = (".osp", ".json")
+
+project_download = Service(name="project_download", path="/projects/{id}/download/",
+                           description="A ZIP of the OpenShot project file and every asset")
+project_download_format = Service(name="project_download_format", path="/projects/{id}/download/format/",
+                                  description="The project as EDL, Final Cut Pro XML or OTIO, zipped with its assets")
+project_load = Service(name="project_load", path="/projects/{id}/load/",
+                       description="Replace the project with an OpenShot project file and/or a ZIP archive")
+
+
+def archive_names(project):
+    """``{file id: unique plain name}`` for the project's media inside an archive."""
+    names, taken = {}, set()
+    for file in project.files:
+        base = safe_filename((file.json or {}).get("name") or posixpath.basename(file.media))
+        stem, ext = os.path.splitext(base)
+        name, n = base, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}-{n}{ext}"
+        taken.add(name.lower())
+        names[file.id] = name
+    return names
+
+
+def portable_dict(project, names):
+    """The project dict with every media path replaced by the file's name in the archive, which
+    the desktop editor resolves relative to the project file."""
+    data = timeline.build(project)
+    for item in data["files"]:
+        item["path"] = item["name"] = names[int(item["id"])]
+    for clip in data["clips"]:
+        clip["reader"]["path"] = names[int(clip["file_id"])]
+    return data
+
+
+def _zip_response(request, fill, filename):
+    fd, path = tempfile.mkstemp(dir=work_dir(request.registry.settings), suffix=".zip")
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+            fill(archive)
+        response = FileResponse(path, request=request, content_type="application/zip")
+    finally:
+        os.unlink(path)  # the open response keeps reading the unlinked file
+    response.content_disposition = f'attachment; filename="{filename}"'
+    return response
+
+
+def _add_media(request, archive, project, names):
+    storage = get_services(request).storage
+    for file in project.files:
+        # Media is already compressed; storing it is faster and no larger.
+        archive.write(storage.local_path(file.media), names[file.id], compress_type=zipfile.ZIP_STORED)
+
+
+@project_download.get()
+def project_download_get(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    names = archive_names(project)
+    stem = safe_filename(project.name, "project")
+
+    def fill(archive):
+        archive.writestr(f"{stem}.osp", json.dumps(portable_dict(project, names), indent=2))
+        _add_media(request, archive, project, names)
+    return _zip_response(request, fill, f"{stem}.zip")
+
+
+@project_download_format.post()
+def project_download_format_post(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    body = body_of(request)
+    fmt = str(body.get("format") or "").strip().lower()
+    converters = get_services(request).format_converters
+    if fmt not in converters:
+        raise bad_request("format", f"Choose one of {', '.join(sorted(converters)) or 'nothing (no formats plugin)'}.")
+    options = body.get("json") or {}
+    if isinstance(options, str):
+        try:
+            options = json.loads(options)
+        except ValueError as exc:
+            raise bad_request("json", f"Value must be valid JSON ({exc}).")
+    if not isinstance(options, dict):
+        raise bad_request("json", "Value must be a JSON object.")
+    names = archive_names(project)
+    data = portable_dict(project, names)
+    try:
+        document_name, document = converters[fmt].export(data, fmt, options)
+    except ValueError as exc:
+        field = "json" if any(w in str(exc) for w in ("layer", "option", "media_url_prefix")) else "format"
+        raise bad_request(field, str(exc))
+    stem = safe_filename(project.name, "project")
+
+    def fill(archive):
+        archive.writestr(document_name, document)
+        _add_media(request, archive, project, names)
+    return _zip_response(request, fill, f"{stem}-{fmt}.zip")
+
+
+def _read_archive(request, upload, limit):
+    """Open and check an uploaded ZIP: no entry may leave the folder, and sizes and counts are
+    bounded (a zip bomb is refused before anything is extracted)."""
+    try:
+        archive = zipfile.ZipFile(upload.file)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise bad_request("archive", f"Not a valid ZIP archive ({exc}).")
+    if len(infos) > MAX_ARCHIVE_ENTRIES:
+        raise bad_request("archive", f"The archive has {len(infos)} entries; at most {MAX_ARCHIVE_ENTRIES} are allowed.")
+    total, entries = 0, {}
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
+            raise bad_request("archive", f"Entry {info.filename!r} would leave the project folder.")
+        if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
+            continue
+        total += info.file_size
+        if total > limit:
+            raise bad_request("archive", f"The archive expands to more than {limit} bytes.")
+        if info.compress_size and info.file_size / info.compress_size > 1000:
+            raise bad_request("archive", f"Entry {info.filename!r} is compressed suspiciously well (zip bomb?).")
+        entries.setdefault(posixpath.basename(name), info)
+    return archive, entries
+
+
+def _parse_project(text, field):
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise bad_request(field, f"The project file is not valid JSON ({exc}).")
+    if not isinstance(data, dict) or not isinstance(data.get("clips", []), list) \
+            or not isinstance(data.get("files", []), list) or not isinstance(data.get("effects", []), list):
+        raise bad_request(field, "The project file must be an object with files, clips and effects lists.")
+    return data
+
+
+def _layer_map(data):
+    """Desktop projects number layers 1000000, 2000000 ...; the API numbers them 1, 2 ..."""
+    numbers = sorted({int(item.get("layer", 0) or 0) for item in data.get("clips", []) + data.get("effects", [])}
+                     | {int(layer.get("number", 0) or 0) for layer in data.get("layers", []) if isinstance(layer, dict)})
+    if numbers and max(numbers) >= 1000:
+        return {n: i + 1 for i, n in enumerate(n for n in numbers)}
+    return {n: n for n in numbers}
+
+
+def _number(value, field, default=0.0):
+    try:
+        return float(value if value is not None else default)
+    except (TypeError, ValueError):
+        raise bad_request("json", f"{field} must be a number, not {value!r}.")
+
+
+@project_load.post()
+def project_load_post(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    body = body_of(request)
+    services = get_services(request)
+    storage = services.storage
+    limit = get_int(request.registry.settings, "openshot_api.max_upload_bytes")
+    archive, entries = None, {}
+    upload = body.get("archive")
+    if hasattr(upload, "file"):
+        archive, entries = _read_archive(request, upload, limit)
+    elif upload not in (None, "", b""):
+        raise bad_request("archive", "The submitted data was not a file; send the ZIP as multipart.")
+
+    raw = body.get("json")
+    if isinstance(raw, dict):
+        data = raw
+    elif raw not in (None, ""):
+        data = _parse_project(raw, "json")
+    elif archive is not None:
+        project_entries = [n for n in entries if n.lower().endswith(PROJECT_SUFFIXES)]
+        if not project_entries:
+            raise bad_request("archive", "The archive holds no OpenShot project file (*.osp or *.json).")
+        data = _parse_project(archive.read(entries[sorted(project_entries)[0]]), "archive")
+    else:
+        raise bad_request("json", "Send the project file as json, a ZIP as archive, or both.")
+
+    existing = {}
+    for file in project.files:
+        existing.setdefault(posixpath.basename(file.media), file)
+        existing.setdefault((file.json or {}).get("name"), file)
+    stored, old_keys = [], [f.media for f in project.files]
+    tm = request.tm.get()
+    tm.addAfterCommitHook(lambda ok: ok or [storage.delete(k) for k in stored])
+
+    files_by_id = {}
+    new_files = []
+    for index, item in enumerate(data.get("files", [])):
+        if not isinstance(item, dict):
+            raise bad_request("json", f"files[{index}] must be an object.")
+        path = str(item.get("path") or "").replace("\\", "/")
+        name = posixpath.basename(path) or item.get("name") or ""
+        source_id = str(item.get("id", index))
+        with tempfile.NamedTemporaryFile(dir=work_dir(services.settings), prefix="load-") as tmp:
+            if name in entries:
+                with archive.open(entries[name]) as src:
+                    while chunk := src.read(1 << 20):
+                        tmp.write(chunk)
+            elif name in existing:
+                with storage.open(existing[name].media) as src:
+                    while chunk := src.read(1 << 20):
+                        tmp.write(chunk)
+            else:
+                key_in_media = None
+                try:
+                    key_in_media = check_media_path(path)
+                except APIError:
+                    pass
+                if not (key_in_media and storage.exists(key_in_media)):
+                    field = "archive" if archive is not None else "json"
+                    raise bad_request(field, f"The project uses {name or path!r}, which is not in the archive "
+                                             "or the project.")
+                with storage.open(key_in_media) as src:
+                    while chunk := src.read(1 << 20):
+                        tmp.write(chunk)
+            tmp.flush()
+            tmp.seek(0)
+            key = unique_key(storage, files_prefix(project.id), safe_filename(name, f"media-{index}"))
+            storage.save(key, tmp)
+        stored.append(key)
+        info = probe(services, key)
+        extra = {k: v for k, v in item.items() if k not in info and k not in ("id", "path")}
+        new = File(project_id=project.id, media=key, json={**extra, **info, "name": safe_filename(name)})
+        new_files.append(new)
+        files_by_id[source_id] = new
+
+    for clip in list(project.clips):
+        request.dbsession.delete(clip)
+    for effect in list(project.effects):
+        request.dbsession.delete(effect)
+    for file in list(project.files):
+        request.dbsession.delete(file)
+    request.dbsession.flush()
+    for new in new_files:
+        request.dbsession.add(new)
+    request.dbsession.flush()
+
+    layers = _layer_map(data)
+    for index, item in enumerate(data.get("clips", [])):
+        if not isinstance(item, dict):
+            raise bad_request("json", f"clips[{index}] must be an object.")
+        file = files_by_id.get(str(item.get("file_id")))
+        if file is None:
+            reader_path = posixpath.basename(str((item.get("reader") or {}).get("path", "")).replace("\\", "/"))
+            file = next((f for f in new_files if f.json.get("name") == safe_filename(reader_path)), None)
+        if file is None:
+            raise bad_request("json", f"clips[{index}] uses file {item.get('file_id')!r}, which the project file "
+                                      "does not list.")
+        position, start = _number(item.get("position"), "position"), _number(item.get("start"), "start")
+        end = _number(item.get("end"), "end", float(file.json.get("duration") or 10.0))
+        if position < 0 or start < 0 or end <= start:
+            raise bad_request("json", f"clips[{index}] needs position >= 0 and 0 <= start < end.")
+        clip_json = default_clip_json(request, file)
+        clip_json.update({k: copy.deepcopy(v) for k, v in item.items()
+                          if k not in ("id", "file_id", "position", "start", "end", "layer", "reader")})
+        clip_json["reader"] = default_clip_json(request, file).get("reader", {})
+        request.dbsession.add(Clip(project_id=project.id, file_id=file.id, position=position, start=start,
+                                   end=end, layer=layers.get(int(item.get("layer", 0) or 0), 1), json=clip_json))
+    for index, item in enumerate(data.get("effects", [])):
+        if not isinstance(item, dict):
+            raise bad_request("json", f"effects[{index}] must be an object.")
+        kind, defaults = effect_defaults(request, str(item.get("class_name") or item.get("type") or ""))
+        defaults.update({k: copy.deepcopy(v) for k, v in item.items()
+                         if k not in ("id", "position", "start", "end", "layer", "title")})
+        position, start = _number(item.get("position"), "position"), _number(item.get("start"), "start")
+        end = _number(item.get("end"), "end", 10.0)
+        request.dbsession.add(Effect(project_id=project.id, type=kind, title=str(item.get("title") or kind),
+                                     position=position, start=start, end=end,
+                                     layer=layers.get(int(item.get("layer", 0) or 0), 1), json=defaults))
+    for field in ("width", "height", "sample_rate", "channels", "channel_layout"):
+        if isinstance(data.get(field), int) and data[field] > 0:
+            setattr(project, field, data[field])
+    fps = data.get("fps")
+    if isinstance(fps, dict) and isinstance(fps.get("num"), int) and isinstance(fps.get("den"), int) \
+            and fps["num"] > 0 and fps["den"] > 0:
+        project.fps_num, project.fps_den = fps["num"], fps["den"]
+    request.dbsession.flush()
+    delete_stored(request, [k for k in old_keys if k not in stored])
+    request.dbsession.refresh(project)
+    set_json(project, project.json or {})
+    return serialize_project(request, project)
+
+
+def includeme(config):
+    for service in (project_download, project_download_format, project_load):
+        config.add_cornice_service(service)

@@ -1,0 +1,212 @@
+"""Project actions beyond CRUD: ``json``, ``validate``, ``copy``, ``storage``, ``files/find``."""
+import copy as copy_module
+import posixpath
+
+import colander
+from cornice import Service
+from sqlalchemy import select
+
+from .. import timeline
+from ..errors import APIError, bad_request
+from ..media import files_prefix, output_prefix, unique_key
+from ..models import Clip, Effect, File, Project
+from ..services import get_services
+from .base import Number, body_of, get_owned, validate
+from .files import serialize_file
+from .projects import serialize_project
+
+project_json = Service(name="project_json", path="/projects/{id}/json/",
+                       description="The project as an OpenShot Video Editor project file")
+project_validate = Service(name="project_validate", path="/projects/{id}/validate/",
+                           description="Every problem that would stop a render")
+project_copy = Service(name="project_copy", path="/projects/{id}/copy/",
+                       description="A deep copy with its own files, clips and effects")
+project_storage = Service(name="project_storage", path="/projects/{id}/storage/",
+                          description="Bytes stored for the project's files and exports")
+project_files_find = Service(name="project_files_find", path="/projects/{id}/files/find/",
+                             description="Files used by clips in a time range")
+
+
+@project_json.get()
+def project_json_get(request):
+    return timeline.build(get_owned(request, Project, request.matchdict["id"]))
+
+
+def project_problems(request, project):
+    """Every reason the project cannot be rendered as it is, one dict per problem."""
+    services = get_services(request)
+    problems = []
+    if not project.clips and not project.effects:
+        problems.append({"object": request.route_url("project", id=project.id), "field": "clips",
+                         "detail": "The timeline is empty: add a clip before exporting."})
+    for file in project.files:
+        if not file.media or not services.storage.exists(file.media):
+            problems.append({"object": request.route_url("file", id=file.id), "field": "media",
+                             "detail": f"The media of file {file.id} is missing from storage."})
+    for clip in project.clips:
+        url = request.route_url("clip", id=clip.id)
+        info = clip.file.json or {}
+        duration = float(info.get("duration") or 0)
+        single = info.get("has_single_image") or info.get("media_type") == "image"
+        if not single and duration and clip.end > duration + 0.05:
+            problems.append({"object": url, "field": "end",
+                             "detail": f"Clip {clip.id} ends at {clip.end}s, after its file's end ({duration:.3f}s)."})
+        if clip.start >= clip.end:
+            problems.append({"object": url, "field": "start",
+                             "detail": f"Clip {clip.id} starts at or after its end."})
+    known = {info["class_name"] for info in services.renderer.effect_types()}
+    for effect in project.effects:
+        if effect.type not in known:
+            problems.append({"object": request.route_url("effect", id=effect.id), "field": "type",
+                             "detail": f"Effect {effect.id} has the unknown type {effect.type!r}."})
+    for clip in project.clips:
+        for effect in (clip.json or {}).get("effects") or []:
+            kind = effect.get("class_name") or effect.get("type")
+            if kind not in known:
+                problems.append({"object": request.route_url("clip", id=clip.id), "field": "json",
+                                 "detail": f"Clip {clip.id} has an effect of unknown type {kind!r}."})
+    return problems
+
+
+@project_validate.get()
+@project_validate.post()
+def project_validate_view(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    problems = project_problems(request, project)
+    if problems:
+        raise APIError(400, f"The project has {len(problems)} problem(s): "
+                            + " ".join(p["detail"] for p in problems), {"problems": problems})
+    return {"detail": "The project is valid.", "problems": []}
+
+
+class CopySchema(colander.MappingSchema):
+    name = colander.SchemaNode(colander.String(), missing=None, validator=colander.Length(1, 255))
+
+
+def copy_project(request, source, name):
+    """A new project of the same user with copies of the media, files, clips and effects."""
+    session = request.dbsession
+    storage = get_services(request).storage
+    target = Project(user_id=source.user_id, name=name, width=source.width, height=source.height,
+                     fps_num=source.fps_num, fps_den=source.fps_den, sample_rate=source.sample_rate,
+                     channels=source.channels, channel_layout=source.channel_layout,
+                     json=copy_module.deepcopy(source.json or {}))
+    session.add(target)
+    session.flush()
+    file_map, copied = {}, []
+    for file in source.files:
+        key = unique_key(storage, files_prefix(target.id), posixpath.basename(file.media))
+        storage.copy(file.media, key)
+        copied.append(key)
+        data = copy_module.deepcopy(file.json or {})
+        if "path" in data:
+            data["path"] = storage.local_path(key) if storage.url(key) is None else key
+        new = File(project_id=target.id, media=key, json=data)
+        session.add(new)
+        session.flush()
+        file_map[file.id] = new
+    for clip in source.clips:
+        data = copy_module.deepcopy(clip.json or {})
+        if isinstance(data.get("reader"), dict):
+            data["reader"]["path"] = file_map[clip.file_id].json.get("path", data["reader"].get("path"))
+        session.add(Clip(project_id=target.id, file_id=file_map[clip.file_id].id, position=clip.position,
+                         start=clip.start, end=clip.end, layer=clip.layer, json=data))
+    for effect in source.effects:
+        session.add(Effect(project_id=target.id, title=effect.title, type=effect.type, position=effect.position,
+                           start=effect.start, end=effect.end, layer=effect.layer,
+                           json=copy_module.deepcopy(effect.json or {})))
+    session.flush()
+
+    def cleanup(succeeded):
+        if not succeeded:
+            for key in copied:
+                storage.delete(key)
+    request.tm.get().addAfterCommitHook(cleanup)
+    session.refresh(target)
+    return target
+
+
+@project_copy.post()
+def project_copy_post(request):
+    source = get_owned(request, Project, request.matchdict["id"])
+    data = validate(CopySchema(), body_of(request), "create")
+    target = copy_project(request, source, data["name"] or f"{source.name} (copy)")
+    request.response.status = 201
+    return serialize_project(request, target)
+
+
+STORAGE_BACKENDS = ("local", "cloud", "json")
+
+
+def storage_size(request, backend, keys, prefixes, json_sizes):
+    """Bytes used, measured three ways that agree on the same objects."""
+    storage = get_services(request).storage
+    if backend == "local":
+        import os
+        total = 0
+        for key in keys:
+            try:
+                total += os.path.getsize(storage.local_path(key))
+            except KeyError:
+                pass
+        return total
+    if backend == "cloud":
+        return sum(size for prefix in prefixes for _key, size in storage.list(prefix))
+    return sum(int(size or 0) for size in json_sizes)
+
+
+def storage_request(request):
+    body = body_of(request) if request.method == "POST" else dict(request.GET)
+    backend = str(body.get("backend") or "local").strip().lower()
+    if backend not in STORAGE_BACKENDS:
+        raise bad_request("backend", f"Choose one of {', '.join(STORAGE_BACKENDS)}.")
+    return backend
+
+
+@project_storage.get()
+@project_storage.post()
+def project_storage_view(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    backend = storage_request(request)
+    keys = [f.media for f in project.files if f.media] + [e.output for e in project.exports if e.output]
+    json_sizes = [(f.json or {}).get("file_size", 0) for f in project.files if f.media]
+    json_sizes += [(e.json or {}).get("file_size", 0) for e in project.exports if e.output]
+    size = storage_size(request, backend, keys, [files_prefix(project.id), output_prefix(project.id)], json_sizes)
+    return {"backend": backend, "storage": size}
+
+
+class FindSchema(colander.MappingSchema):
+    position_in_seconds = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
+    length_in_seconds = colander.SchemaNode(Number(), missing=None, validator=colander.Range(min=0))
+    filename_contains = colander.SchemaNode(colander.String(allow_empty=True), missing="")
+
+
+@project_files_find.get()
+@project_files_find.post()
+def project_files_find_view(request):
+    project = get_owned(request, Project, request.matchdict["id"])
+    body = body_of(request) if request.method == "POST" else dict(request.GET)
+    data = validate(FindSchema(), body, "create")
+    start = data["position_in_seconds"]
+    end = start + data["length_in_seconds"] if data["length_in_seconds"] is not None else float("inf")
+    needle = data["filename_contains"].lower()
+    found = []
+    clips = request.dbsession.scalars(select(Clip).where(Clip.project_id == project.id).order_by(Clip.id))
+    for clip in clips:
+        clip_start, clip_end = clip.position, clip.position + (clip.end - clip.start)
+        if clip_end <= start or clip_start >= end:
+            continue
+        file = clip.file
+        name = (file.json or {}).get("name") or posixpath.basename(file.media)
+        if needle and needle not in name.lower() and needle not in posixpath.basename(file.media).lower():
+            continue
+        if file not in found:
+            found.append(file)
+    return [{**serialize_file(request, f), "download": f"{request.route_url('file', id=f.id)}download/"}
+            for f in sorted(found, key=lambda f: f.id)]
+
+
+def includeme(config):
+    for service in (project_json, project_validate, project_copy, project_storage, project_files_find):
+        config.add_cornice_service(service)
+

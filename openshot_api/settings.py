@@ -1,0 +1,64 @@
+"""Setting defaults, ``OPENSHOT_API_*`` environment overrides and small typed readers."""
+import os
+
+from pyramid.settings import asbool
+
+DEFAULTS = {
+    "openshot_api.storage": "local",
+    "openshot_api.renderer": "libopenshot",
+    "openshot_api.transcriber": "",
+    "openshot_api.title_renderer": "svg",
+    "openshot_api.broker": "embedded",
+    "openshot_api.broker_url": "amqp://guest:guest@127.0.0.1:5672/",
+    "openshot_api.embedded_worker": "true",
+    "openshot_api.embedded_worker_threads": "2",
+    "openshot_api.export_heartbeat_timeout": "60",
+    "openshot_api.public_url": "",
+    "openshot_api.page_size": "25",
+    "openshot_api.trusted_proxy": "false",
+    "openshot_api.allow_private_urls": "false",
+    "openshot_api.download_timeout": "60",
+    "openshot_api.max_download_bytes": str(10 * 1024 ** 3),
+    "openshot_api.max_upload_bytes": str(10 * 1024 ** 3),
+    "openshot_api.export_stale_minutes": "45",
+    "openshot_api.export_max_auto_retries": "1",
+    "openshot_api.webhook_timeout": "10",
+    "openshot_api.webhook_retries": "3",
+    "openshot_api.webhook_secret": "",
+    "openshot_api.session_secret": "",
+    "openshot_api.cookie_secure": "false",
+    "openshot_api.work_dir": "",
+    "openshot_api.plugins.blocklist": "",
+}
+
+
+def env_key(key):
+    """``sqlalchemy.url`` -> ``OPENSHOT_API_SQLALCHEMY_URL``; the ``openshot_api.`` prefix is not
+    repeated, so ``openshot_api.storage`` -> ``OPENSHOT_API_STORAGE``."""
+    if key.startswith("openshot_api."):
+        key = key[len("openshot_api."):]
+    return "OPENSHOT_API_" + key.upper().replace(".", "_").replace("-", "_")
+
+
+def read_settings(settings, environ=None):
+    """Return the ini ``settings`` completed with defaults and overridden from the environment."""
+    environ = os.environ if environ is None else environ
+    merged = dict(DEFAULTS)
+    merged.update(settings)
+    for key in list(merged):
+        value = environ.get(env_key(key))
+        if value is not None:
+            merged[key] = value
+    return merged
+
+
+def get_int(settings, key):
+    return int(settings.get(key) or DEFAULTS.get(key) or 0)
+
+
+def get_bool(settings, key):
+    return asbool(settings.get(key, DEFAULTS.get(key)))
+
+
+def get_list(settings, key):
+    return [v for v in (settings.get(key) or "").replace(",", " ").split() if v]

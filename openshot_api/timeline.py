@@ -1,0 +1,119 @@
+"""The OpenShot project dict (see docs/project-dict.md) built from a project's rows, and the
+numbers derived from it (length, frame ranges, export settings)."""
+import copy
+import math
+from fractions import Fraction
+
+from .resources.projects import CHANNEL_LAYOUTS
+
+OPENSHOT_VERSION = {"openshot-qt": "2.6.1", "libopenshot": "0.2.7"}
+
+
+def project_length(project):
+    """Seconds from 0 to the end of the last clip or effect."""
+    ends = [c.position + (c.end - c.start) for c in project.clips]
+    ends += [e.position + (e.end - e.start) for e in project.effects]
+    return max(ends, default=0.0)
+
+
+def length_in_frames(project, fps=None):
+    fps = fps or Fraction(project.fps_num, project.fps_den)
+    return int(math.floor(project_length(project) * fps + 1e-6))
+
+
+def seconds_to_frame(seconds, fps):
+    """First frame is 1."""
+    return int(round(seconds * fps)) + 1
+
+
+def _ratio(width, height):
+    g = math.gcd(width, height) or 1
+    return {"num": width // g, "den": height // g}
+
+
+def build(project, path_for=None):
+    """The project as an OpenShot project dict. ``path_for(file)`` gives each file's local path
+    (renders); without it the path stored at probe time is kept."""
+    files, readers = [], {}
+    for f in project.files:
+        reader = copy.deepcopy(f.json or {})
+        if path_for is not None:
+            reader["path"] = path_for(f)
+        reader["id"] = str(f.id)
+        reader.setdefault("media_type", "video")
+        readers[f.id] = reader
+        files.append(reader)
+    clips = []
+    for c in project.clips:
+        data = copy.deepcopy(c.json or {})
+        reader = {k: v for k, v in readers.get(c.file_id, {}).items() if k not in ("id", "name")}
+        data.update({
+            "id": str(c.id), "file_id": str(c.file_id), "layer": c.layer,
+            "position": c.position, "start": c.start, "end": c.end,
+            "duration": reader.get("duration", data.get("duration", c.end)),
+            "reader": reader,
+        })
+        data.setdefault("effects", [])
+        clips.append(data)
+    effects = []
+    for e in project.effects:
+        data = copy.deepcopy(e.json or {})
+        data.update({"id": str(e.id), "type": e.type, "class_name": e.type, "layer": e.layer,
+                     "position": e.position, "start": e.start, "end": e.end, "title": e.title})
+        effects.append(data)
+    layer_numbers = sorted({c.layer for c in project.clips} | {e.layer for e in project.effects}
+                           | {1, 2, 3, 4, 5})
+    return {
+        "id": f"P{project.id}",
+        "name": project.name,
+        "version": dict(OPENSHOT_VERSION),
+        "fps": {"num": project.fps_num, "den": project.fps_den},
+        "width": project.width,
+        "height": project.height,
+        "display_ratio": _ratio(project.width, project.height),
+        "pixel_ratio": {"num": 1, "den": 1},
+        "sample_rate": project.sample_rate,
+        "channels": project.channels,
+        "channel_layout": project.channel_layout,
+        "duration": project_length(project),
+        "settings": {},
+        "markers": [],
+        "history": {"undo": [], "redo": []},
+        "profile": f"{project.width}x{project.height} {project.fps_num}/{project.fps_den} fps",
+        "layers": [{"id": f"L{n}", "number": n, "y": 0, "label": "", "lock": False}
+                   for n in layer_numbers],
+        "files": files,
+        "clips": clips,
+        "effects": effects,
+    }
+
+
+def export_settings(export, project):
+    """What the renderer needs for ``export``: the export's own fields, the project's settings,
+    and the overrides the client put in ``export.json``."""
+    overrides = export.json or {}
+    fps = overrides.get("fps") or {"num": project.fps_num, "den": project.fps_den}
+    return {
+        "export_type": export.export_type,
+        "video_format": export.video_format,
+        "video_codec": export.video_codec,
+        "video_bitrate": export.video_bitrate,
+        "audio_codec": export.audio_codec,
+        "audio_bitrate": export.audio_bitrate,
+        "start_frame": export.start_frame,
+        "end_frame": export.end_frame,
+        "width": overrides.get("width", project.width),
+        "height": overrides.get("height", project.height),
+        "fps": {"num": int(fps["num"]), "den": int(fps["den"])},
+        "sample_rate": overrides.get("sample_rate", project.sample_rate),
+        "channels": overrides.get("channels", project.channels),
+        "channel_layout": overrides.get("channel_layout", project.channel_layout),
+        "wave_color": overrides.get("wave_color", "#00ff00"),
+        "wave_background_color": overrides.get("wave_background_color", "#000000"),
+        "interlaced": bool(overrides.get("interlaced", False)),
+        "top_field_first": bool(overrides.get("top_field_first", True)),
+    }
+
+
+def known_layout(value):
+    return value in CHANNEL_LAYOUTS

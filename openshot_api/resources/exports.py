@@ -125,6 +125,11 @@ def validate_export(request, export, project):
         raise bad_request("end_frame", f"Frame {export.end_frame} is after the project's last frame ({last}).")
     if export.end_frame < export.start_frame:
         raise bad_request("end_frame", f"end_frame ({export.end_frame}) is before start_frame ({export.start_frame}).")
+    from .project_actions import project_problems
+    problems = project_problems(request, project)
+    if problems:
+        raise APIError(400, "The project cannot be rendered: " + " ".join(p["detail"] for p in problems),
+                       {"problems": problems})
     settings.update(start_frame=export.start_frame, end_frame=export.end_frame)
     problem = get_services(request).renderer.check_export(settings)
     if problem:

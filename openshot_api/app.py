@@ -51,6 +51,7 @@ def make_app(global_config, settings):
     config.set_default_permission("api")
 
     services = Services(settings)
+    services.pm.hook.openshot_api_process_setup(settings=settings)
     # Fail at start-up, naming the setting, rather than on the first request.
     services.storage, services.renderer
     config.registry["services"] = services

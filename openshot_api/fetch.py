@@ -27,6 +27,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from .interfaces import BackendError, ConfigurationError
+from .media import safe_filename
 
 MAX_REDIRECTS = 5
 CHUNK = 1024 * 1024
@@ -102,7 +103,9 @@ def _request(session, url, deadline, address_allowed, verify):
     if not host:
         raise BackendError(f"the URL {_shown(url)} has no host")
     address = _checked_address(host, port, address_allowed)
+    previous = session.adapters.get(f"{parts.scheme}://")
     session.mount(f"{parts.scheme}://", _PinnedAdapter(address, host))
+    previous.close()  # the last hop's connection pool, pinned to the last hop's address
     # The Host header keeps the name (and port) the URL gave, while the socket goes to ``address``.
     netloc_host = parts.netloc.rpartition("@")[2]
     headers = {"Host": netloc_host, "Accept-Encoding": "identity"}
@@ -179,18 +182,7 @@ def _file_name(response, url):
         name = message.get_filename() or ""
     if not name:
         name = unquote(urlsplit(response.url or url).path.rsplit("/", 1)[-1])
-    return safe_file_name(name)
-
-
-def safe_file_name(name: str, default: str = "download") -> str:
-    """Return ``name`` reduced to a harmless base name: no folders, control characters or
-    leading dots, at most 200 characters; ``default`` when nothing is left."""
-    name = re.split(r"[\\/]", name)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
-    if len(name) > 200:
-        stem, ext = os.path.splitext(name)
-        name = stem[:200 - len(ext[:20])] + ext[:20]
-    return name or default
+    return safe_filename(name, default="download")
 
 
 def _shown(url):

@@ -43,3 +43,9 @@ def openshot_api_format_converters():
 def openshot_api_includeme(config):
     """Called with the Pyramid Configurator after the core routes are added: a plugin may add its
     own routes, views or static assets here."""
+
+
+@hookspec
+def openshot_api_process_setup(settings):
+    """Called once in every process that serves or renders (the web server, each worker process)
+    before anything is rendered: set process-wide state here, e.g. the fontconfig file."""

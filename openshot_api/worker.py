@@ -96,6 +96,7 @@ def setup():
     settings = read_settings(get_appsettings(config_uri, name="main"))
     broker = use_broker(make_broker(settings))
     context = build_context(settings)
+    context.services.pm.hook.openshot_api_process_setup(settings=settings)
     set_context(context)
     Sweeper(context).start()
     return broker

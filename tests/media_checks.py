@@ -14,12 +14,22 @@ def stream(info, kind):
     return next((s for s in info["streams"] if s["codec_type"] == kind), None)
 
 
+def frame_at(path, seconds):
+    """(width, height, rgb24 bytes) of the frame shown at ``seconds``."""
+    size = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                           "stream=width,height", "-of", "csv=p=0", path],
+                          check=True, capture_output=True, text=True).stdout.strip().split(",")
+    width, height = int(size[0]), int(size[1])
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", str(seconds), "-i", path, "-frames:v", "1",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    return width, height, raw
+
+
 def pixel_at(path, seconds, x, y):
     """RGB of one pixel of the frame at ``seconds``."""
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-ss", str(seconds), "-i", path, "-frames:v", "1",
-                          "-vf", f"crop=1:1:{x}:{y}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         check=True, capture_output=True).stdout
-    return tuple(raw[:3])
+    width, _height, raw = frame_at(path, seconds)
+    offset = (y * width + x) * 3
+    return tuple(raw[offset:offset + 3])
 
 
 def mean_volume(path, start=0.0, duration=None):

@@ -79,6 +79,21 @@ class JSONValue(colander.SchemaType):
         return cstruct
 
 
+class Scalar(colander.SchemaType):
+    """A value kept as the client sent it (string, number or a small object), for fields with
+    their own parser such as bitrates."""
+
+    def serialize(self, node, appstruct):
+        return appstruct
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null or cstruct is None or cstruct == "":
+            return colander.null
+        if isinstance(cstruct, (list, bytes)):
+            raise colander.Invalid(node, "Expected a number or a string.")
+        return cstruct
+
+
 class Flag(colander.Boolean):
     """Booleans from JSON or forms ("true", "on", "1", ...)."""
 
@@ -145,7 +160,7 @@ def validate(schema, body, mode):
     for node in schema.children:
         if node.name in body:
             value = body[node.name]
-            data[node.name] = colander.null if value is None and node.missing is not colander.required else value
+            data[node.name] = colander.null if value is None else value
     try:
         return schema.deserialize(data)
     except colander.Invalid as exc:

@@ -10,7 +10,7 @@ from ..db import after_commit
 from ..errors import APIError, bad_request, invalid_fields
 from ..models import Export, Project
 from ..services import get_services
-from .base import (Integer, JSONObject, body_of, get_owned, iso, no_content, owned_query, paginate,
+from .base import (Integer, JSONObject, Scalar, body_of, get_owned, iso, no_content, owned_query, paginate,
                    resolve_reference, set_json, validate)
 from .projects import CHANNEL_LAYOUTS, delete_stored
 
@@ -63,10 +63,10 @@ class ExportSchema(colander.MappingSchema):
     video_format = colander.SchemaNode(colander.String(), missing="mp4", validator=colander.Length(1, 64))
     video_codec = colander.SchemaNode(colander.String(allow_empty=True), missing="libx264",
                                       validator=colander.Length(0, 64))
-    video_bitrate = colander.SchemaNode(colander.String(), missing="8000000")
+    video_bitrate = colander.SchemaNode(Scalar(), missing="8000000")
     audio_codec = colander.SchemaNode(colander.String(allow_empty=True), missing="ac3",
                                       validator=colander.Length(0, 64))
-    audio_bitrate = colander.SchemaNode(colander.String(), missing="1920000")
+    audio_bitrate = colander.SchemaNode(Scalar(), missing="1920000")
     start_frame = colander.SchemaNode(Integer(), missing=1, validator=colander.Range(min=1))
     end_frame = colander.SchemaNode(Integer(), missing=None)
     webhook = colander.SchemaNode(colander.String(allow_empty=True), missing="",

@@ -52,19 +52,19 @@ def test_fade_in_preset_gives_a_grey_ramp(api, white, worker, tmp_path):
     assert early < 40 and 100 < middle < 160 and late > 215, (early, middle, late)
 
 
-def test_zoom_in_changes_the_visible_size(api, white, worker, tmp_path):
+def test_zoom_in_changes_the_visible_size(api, worker, tmp_path):
     from tests.conftest import ffmpeg
-    small = str(tmp_path / "small.png")
-    ffmpeg("-f", "lavfi", "-i", "color=c=white:s=80x60", "-frames:v", "1", small)
+    band = str(tmp_path / "band.png")
+    ffmpeg("-f", "lavfi", "-i", "color=c=white:s=320x120", "-frames:v", "1", band)
     project = create_project(api)
-    clip = create_clip(api, project, upload_file(api, project, small), end=2.0, json=json.dumps({"scale": 3}))
+    clip = create_clip(api, project, upload_file(api, project, band), end=2.0)
     assert "Zoom In" in api.get(f"{clip['url']}presets/").json["presets"]
     api.post_json(f"{clip['url']}presets/", {"preset": "Zoom In", "length_in_seconds": 2.0, "curve": "Linear"})
     path = render(api, project, tmp_path)
-    # The 80x60 image is shown unscaled at first (mode None) and 1.5x larger at the end.
-    assert close(pixel_at(path, 0.05, 160 + 35, 120), (255, 255, 255))
-    assert pixel_at(path, 0.05, 160 + 50, 120)[0] < 40
-    assert close(pixel_at(path, 1.95, 160 + 50, 120), (255, 255, 255))
+    # The 320x120 band fits the width (rows 60..180) and grows to 1.5x (rows 30..210).
+    assert pixel_at(path, 0.05, 160, 40)[0] < 40
+    assert close(pixel_at(path, 0.05, 160, 70), (255, 255, 255))
+    assert close(pixel_at(path, 1.95, 160, 40), (255, 255, 255))
 
 
 def test_slide_moves_the_picture_and_reset_brings_it_back(api, white, worker, tmp_path):
@@ -72,10 +72,11 @@ def test_slide_moves_the_picture_and_reset_brings_it_back(api, white, worker, tm
     clip = create_clip(api, project, upload_file(api, project, white), end=2.0)
     api.post_json(f"{clip['url']}presets/", {"preset": "Left to Right", "length_in_seconds": 2.0, "curve": "Linear"})
     path = render(api, project, tmp_path, "slide.mp4")
-    assert pixel_at(path, 1.0, 300, 120)[0] < 40 or pixel_at(path, 1.0, 20, 120)[0] < 40
+    # A quarter of the way the picture is still half off the left edge.
+    assert close(pixel_at(path, 0.5, 20, 120), (255, 255, 255)) and pixel_at(path, 0.5, 300, 120)[0] < 40
     api.post(f"{clip['url']}reset/")
     path = render(api, project, tmp_path, "reset.mp4")
-    assert close(pixel_at(path, 1.0, 20, 120), (255, 255, 255)) and close(pixel_at(path, 1.0, 300, 120), (255, 255, 255))
+    assert close(pixel_at(path, 0.5, 20, 120), (255, 255, 255)) and close(pixel_at(path, 0.5, 300, 120), (255, 255, 255))
 
 
 def test_captions_draw_text_during_the_cue_only(api, media, worker, tmp_path):

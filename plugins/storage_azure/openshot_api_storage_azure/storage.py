@@ -1,5 +1,6 @@
 """Media and renders kept in one Azure Blob Storage container, under an optional prefix."""
 import io
+import itertools
 import time
 
 from azure.core import MatchConditions
@@ -8,7 +9,7 @@ from azure.storage.blob import ContentSettings
 from openshot_api.fetch import CHUNK, CountingReader, DownloadCache
 from openshot_api.interfaces import BackendError, ConfigurationError, Storage
 
-from .client import DownloadReader, azure_errors, make_service, read_url
+from .client import DownloadReader, azure_errors, chunk_size, make_service, read_url
 
 COPY_TIMEOUT = 600
 
@@ -19,8 +20,8 @@ class AzureStorage(Storage):
 
     name = "azure"
 
-    def __init__(self, service, container, cache, prefix="", url_expires=3600):
-        self.service, self.cache, self.url_expires = service, cache, url_expires
+    def __init__(self, service, container, cache, prefix="", url_expires=3600, chunk=8 * 1024 * 1024):
+        self.service, self.cache, self.url_expires, self.chunk = service, cache, url_expires, chunk
         self.container = service.get_container_client(container)
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
 
@@ -39,7 +40,8 @@ class AzureStorage(Storage):
             raise ConfigurationError(f"{p}url_expires must be a number of seconds") from None
         service = make_service(settings, p)
         cache = DownloadCache.from_settings(settings, p, f"openshot-api-azure-{service.account_name}-{container}")
-        return cls(service, container, cache, prefix=settings.get(p + "prefix") or "", url_expires=expires)
+        return cls(service, container, cache, prefix=settings.get(p + "prefix") or "", url_expires=expires,
+                   chunk=chunk_size(settings, p))
 
     def _blob(self, key):
         return self.container.get_blob_client(self.prefix + key)
@@ -50,9 +52,16 @@ class AzureStorage(Storage):
     def save(self, key, stream, content_type=None):
         """Upload ``stream`` as staged blocks of one chunk each; return the bytes stored."""
         reader = CountingReader(stream)
+        first = reader.read(self.chunk)
+        settings = ContentSettings(content_type=content_type)
         with azure_errors(self._what(key)):
-            self._blob(key).upload_blob(reader, overwrite=True, max_concurrency=2,
-                                        content_settings=ContentSettings(content_type=content_type))
+            if len(first) < self.chunk:  # the whole object: one request
+                self._blob(key).upload_blob(first, overwrite=True, content_settings=settings)
+            else:
+                # The SDK's parallel block upload never returns on an empty stream, so it only
+                # gets one that has a first chunk.
+                chunks = itertools.chain([first], iter(lambda: reader.read(self.chunk), b""))
+                self._blob(key).upload_blob(chunks, overwrite=True, max_concurrency=2, content_settings=settings)
         return reader.count
 
     def open(self, key):

@@ -1,7 +1,6 @@
 """AzureStorage and AzureTransfer against Azurite, the Azure Storage emulator (npm package
 ``azurite``), started on a free local port."""
 import io
-import os
 import shutil
 import subprocess
 import time
@@ -180,6 +179,12 @@ def test_an_export_upload_without_public_stays_private(transfer, clip):
 def test_an_upload_into_an_existing_private_container_reports_that_it_is_private(transfer, clip):
     result = transfer.upload({"url": "x.mp4", "container": "client-private", "public": "blob"}, str(clip), "video/mp4")
     assert result["public"] is None
+
+
+def test_an_export_upload_without_a_content_type_is_stored(transfer, service, clip):
+    transfer.upload({"url": "out/untyped", "container": "exports-private"}, str(clip), None)
+    blob = service.get_blob_client("exports-private", "out/untyped")
+    assert blob.get_blob_properties().size == clip.stat().st_size
 
 
 def test_an_export_upload_with_an_unknown_public_level_is_refused(transfer, clip):

@@ -64,7 +64,10 @@ class LocalStorage(Storage):
             raise KeyError(key) from None
 
     def exists(self, key):
-        return os.path.isfile(self._path(key))
+        try:
+            return os.path.isfile(self._path(key))
+        except KeyError:
+            return False
 
     def delete(self, key):
         try:
@@ -77,10 +80,22 @@ class LocalStorage(Storage):
         if not os.path.isfile(src_path):
             raise KeyError(src)
         os.makedirs(os.path.dirname(dst_path), exist_ok=True)
-        shutil.copyfile(src_path, dst_path)
+        # Through a temporary name, like save(): a reader never sees half a copy.
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dst_path), prefix=".upload-")
+        os.close(fd)
+        try:
+            shutil.copyfile(src_path, tmp)
+            os.replace(tmp, dst_path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
 
     def list(self, prefix):
-        base = self._path(prefix.rsplit("/", 1)[0]) if "/" in prefix else self.root
+        try:
+            base = self._path(prefix.rsplit("/", 1)[0]) if "/" in prefix else self.root
+        except KeyError:
+            return
         if not os.path.isdir(base):
             return
         for dirpath, _dirs, files in os.walk(base):

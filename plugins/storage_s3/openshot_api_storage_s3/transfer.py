@@ -64,7 +64,7 @@ class S3Transfer(CloudTransfer):
         acl = spec.get("acl") or None
         if acl is not None and acl not in CANNED_ACLS:
             raise BackendError(f"acl must be one of {', '.join(sorted(CANNED_ACLS))}")
-        extra = {"ContentType": content_type}
+        extra = {"ContentType": content_type} if content_type else {}
         if acl:
             extra["ACL"] = acl
         with s3_errors(f"s3://{bucket}/{key}", missing=BackendError):

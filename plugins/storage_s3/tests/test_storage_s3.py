@@ -8,10 +8,12 @@ import boto3
 import pytest
 import requests
 
+from openshot_api.fetch import DownloadCache
 from openshot_api.interfaces import BackendError, ConfigurationError
 from openshot_api.plugins import collect, make_plugin_manager
 from openshot_api.testing import CloudStorageContract, missing_service, payload
 from openshot_api_storage_s3 import S3Storage, S3Transfer
+from openshot_api_storage_s3.client import make_client
 
 P = "openshot_api.storage.s3."
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
@@ -50,12 +52,25 @@ def s3(settings):
     return client
 
 
+@pytest.fixture(scope="module")
+def plugin_client(settings):
+    """The plugin's own client, built once: boto3 takes a while to build one."""
+    return make_client(settings, P)
+
+
 @pytest.fixture
-def storage(settings, s3, tmp_path):
-    return S3Storage.from_settings({**settings, P + "cache_dir": str(tmp_path / "cache")})
+def storage(plugin_client, s3, tmp_path):
+    return S3Storage(plugin_client, "media-bucket", DownloadCache(str(tmp_path / "cache"), 10 ** 9),
+                     prefix="media/", chunk=5 * 1024 * 1024)
 
 
 class TestS3Storage(CloudStorageContract):
+    def test_settings_build_the_same_storage(self, settings, s3, tmp_path, folder):
+        storage = S3Storage.from_settings({**settings, P + "cache_dir": str(tmp_path)})
+        assert (storage.bucket, storage.prefix, storage.cache.root) == ("media-bucket", "media/", str(tmp_path))
+        self.save(storage, folder + "s.txt", b"from settings")
+        self.assert_holds(storage, folder + "s.txt", b"from settings")
+
     def test_objects_live_under_the_configured_prefix(self, storage, s3, folder):
         self.save(storage, folder + "a.mp4", b"abc", "video/mp4")
         head = s3.head_object(Bucket="media-bucket", Key="media/" + folder + "a.mp4")
@@ -88,7 +103,7 @@ def test_the_plugin_registers_the_storage_and_the_transfer():
     assert collect(pm.hook.openshot_api_cloud_transfers())["s3"] is S3Transfer
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def transfer(settings, s3):
     return S3Transfer.from_settings(settings)
 
@@ -157,6 +172,21 @@ def test_an_export_upload_without_an_acl_stays_private(transfer, s3, clip):
     assert result["acl"] is None
 
 
+def test_an_export_upload_without_a_content_type_is_stored_as_binary(transfer, s3, clip):
+    transfer.upload({"url": "out/untyped", "bucket": "client-bucket"}, str(clip), None)
+    assert s3.head_object(Bucket="client-bucket", Key="out/untyped")["ContentLength"] == clip.stat().st_size
+
+
 def test_an_export_upload_with_an_unknown_acl_is_refused(transfer, clip):
     with pytest.raises(BackendError, match="acl must be one of"):
         transfer.upload({"url": "out/x.mp4", "bucket": "client-bucket", "acl": "everyone"}, str(clip), "video/mp4")
+
+
+def test_credentials_may_come_from_the_environment(settings, s3, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "from-env")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "from-env-secret")
+    without_keys = {k: v for k, v in settings.items() if "access_key" not in k}
+    storage = S3Storage.from_settings({**without_keys, P + "cache_dir": str(tmp_path)})
+    assert "X-Amz-Credential=from-env%2F" in storage.url("env/a.txt")
+    assert storage.save("env/a.txt", io.BytesIO(b"env"), "text/plain") == 3
+    assert storage.size("env/a.txt") == 3

@@ -1,0 +1,766 @@
+"""The OpenAPI document of the API and the pages that show it (Swagger UI, Redoc).
+
+The document is built when it is first asked for, from what the running app really serves:
+every Cornice service added to it (paths, methods, descriptions), the colander schema each
+handler validates its body with (found by reading the names the handler and its helpers use),
+and the table ``SERVICES`` below for what code cannot tell (extra body fields, response shapes).
+An endpoint missing from ``SERVICES`` is still documented, with a generic JSON answer.
+
+GET /openapi.json and /openapi.yaml serve it; /swagger-ui/ and /redoc/ show it with assets served
+by this app (the ``drf-spectacular-sidecar`` distribution's files; nothing is loaded from a CDN).
+"""
+import copy
+import importlib.util
+import inspect
+import json
+import os
+import re
+import types
+
+import colander
+from pyramid.csrf import get_csrf_token
+from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
+
+from .resources import base
+
+OPENAPI_VERSION = "3.0.3"
+JSON, FORM, MULTIPART = "application/json", "application/x-www-form-urlencoded", "multipart/form-data"
+YAML_TYPE = "application/vnd.oai.openapi"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+VERBS = {"GET": "Get", "POST": "Post", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete"}
+# Body fields that carry a file upload, whatever the endpoint or schema declares them as.
+BINARY_FIELDS = ("media", "archive", "font_file")
+ASSETS_PACKAGE = "drf_spectacular_sidecar"
+ASSETS_URL = "static/docs"
+# The pages this app draws load nothing from elsewhere; the browser enforces it (Redoc's footer
+# logo, for one, would come from a CDN).
+LOCAL_ONLY_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+                  "script-src 'self'; worker-src 'self' blob:; connect-src 'self'; font-src 'self' data:; "
+                  "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+
+
+# --- colander -> JSON schema ------------------------------------------------------------------
+
+def _validator_keywords(validator):
+    """JSON-schema keywords for a colander validator (nested ``All`` included)."""
+    if isinstance(validator, colander.All):
+        merged = {}
+        for inner in validator.validators:
+            merged.update(_validator_keywords(inner))
+        return merged
+    if isinstance(validator, colander.Range):
+        return {k: v for k, v in (("minimum", validator.min), ("maximum", validator.max)) if v is not None}
+    if isinstance(validator, colander.Length):
+        return {k: v for k, v in (("minLength", validator.min), ("maxLength", validator.max)) if v is not None}
+    if isinstance(validator, colander.OneOf):
+        return {"enum": list(validator.choices)}
+    if isinstance(validator, colander.Email):
+        return {"format": "email"}
+    return {}
+
+
+def _type_schema(typ, form):
+    """The JSON schema of one colander type. ``form``: as sent in a form field (JSON as text)."""
+    if isinstance(typ, base.JSONObject):
+        text = {"type": "string", "format": "json", "description": "JSON text of an object"}
+        return text if form else {"anyOf": [{"type": "object", "additionalProperties": True}, text]}
+    if isinstance(typ, base.JSONValue):
+        return {"type": "string", "format": "json"} if form else {}
+    if isinstance(typ, colander.Boolean):
+        return {"type": "boolean"}
+    if isinstance(typ, colander.Int):
+        return {"type": "integer"}
+    if isinstance(typ, (colander.Float, colander.Decimal)):
+        return {"type": "number"}
+    if isinstance(typ, colander.DateTime):
+        return {"type": "string", "format": "date-time"}
+    if isinstance(typ, colander.Date):
+        return {"type": "string", "format": "date"}
+    if isinstance(typ, colander.Mapping):
+        return {"type": "object"}
+    if isinstance(typ, (colander.Sequence, colander.List, colander.Set)):
+        return {"type": "array"}
+    return {"type": "string"}
+
+
+def node_schema(node, mode="create", form=False):
+    """The JSON schema of one field. ``mode`` as in ``resources.base.validate``: defaults are
+    only applied on create."""
+    schema = _type_schema(node.typ, form)
+    if isinstance(node.typ, colander.Mapping):
+        return mapping_schema(node, mode, form)
+    if isinstance(node.typ, (colander.Sequence, colander.List)) and node.children:
+        schema["items"] = node_schema(node.children[0], mode, form)
+    if node.validator is not None and schema.get("type") not in (None, "object"):
+        schema.update(_validator_keywords(node.validator))
+    if node.description:
+        schema["description"] = str(node.description)
+    missing = node.missing
+    if missing is None:
+        if "type" in schema or "anyOf" in schema:  # an untyped schema already allows null
+            schema["nullable"] = True
+    elif mode == "create" and missing not in (colander.required, colander.drop, colander.null):
+        try:
+            json.dumps(missing)
+            schema["default"] = missing
+        except (TypeError, ValueError):
+            pass
+    return schema
+
+
+def mapping_schema(schema, mode="create", form=False):
+    """The JSON schema of a colander mapping; required fields only where ``mode`` enforces them."""
+    properties, required = {}, []
+    for child in schema.children:
+        properties[child.name] = node_schema(child, mode, form)
+        if child.missing is colander.required and mode != "update":
+            required.append(child.name)
+    result = {"type": "object", "properties": properties}
+    if required:
+        result["required"] = required
+    return result
+
+
+# --- what a handler does, read from its code ----------------------------------------------------
+
+class ViewFacts:
+    """What a handler (and the module-level helpers it calls) refers to: the colander schema
+    classes it validates with, the serializers it answers with, whether it paginates, reads
+    the query string, answers 201 or 204."""
+
+    def __init__(self, view, depth=3):
+        self.schemas, self.serializers, self.names, self.consts = [], [], set(), set()
+        self._seen = set()
+        self._read(inspect.unwrap(view), depth)
+
+    def _read(self, func, depth):
+        code = getattr(func, "__code__", None)
+        if code is None or code in self._seen:
+            return
+        self._seen.add(code)
+        scope = getattr(func, "__globals__", {})
+        self._read_code(code, scope, func.__module__ or "", depth)
+
+    def _read_code(self, code, scope, module, depth):
+        self.names.update(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):  # nested functions and lambdas
+                self._read_code(const, scope, module, depth)
+            elif isinstance(const, (int, str)) and not isinstance(const, bool):
+                self.consts.add(const)
+        for name in code.co_names:
+            value = scope.get(name)
+            if isinstance(value, type) and issubclass(value, colander.Schema) and value not in self.schemas:
+                if value.__name__.endswith("Schema"):
+                    self.schemas.append(value)
+            elif isinstance(value, types.FunctionType):
+                if name.startswith("serialize_") and name not in self.serializers:
+                    self.serializers.append(name)
+                elif depth > 1 and _same_family(value.__module__, module):
+                    self._read(value, depth - 1)
+
+    @property
+    def paginates(self):
+        return "paginate" in self.names
+
+    @property
+    def reads_query(self):
+        return "GET" in self.names
+
+
+def _same_family(module, origin):
+    """Helpers are followed within the API's resources, or within the plugin of the handler."""
+    if module.startswith("openshot_api.resources") or module == origin:
+        return True
+    return origin.split(".")[0] != "openshot_api" and module.split(".")[0] == origin.split(".")[0]
+
+
+# --- what code cannot tell: responses and body fields ------------------------------------------
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+URI = {"type": "string", "format": "uri"}
+URIS = {"type": "array", "items": URI}
+DATE = {"type": "string", "format": "date-time", "nullable": True}
+JSON_OBJECT = {"type": "object", "additionalProperties": True}
+REFERENCE = "The URL of the object (``http://host/{kind}/1/``) or its id"
+
+
+def reference_field(kind):
+    """A body field naming another object by URL or id (``x-reference`` tells the demo which list
+    to offer)."""
+    return {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}],
+            "description": REFERENCE.format(kind=kind), "x-reference": kind}
+
+
+BINARY = {"type": "string", "format": "binary"}
+BITRATE = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}],
+           "description": "Bits per second (8000000, '8 Mb/sec'), or for video a quality ('crf 23')"}
+
+COMPONENTS = {
+    "Error": {
+        "type": "object", "required": ["detail"],
+        "properties": {"detail": {"type": "string"}},
+        "additionalProperties": {"type": "array", "description": "Messages about the field of this name"},
+        "example": {"detail": "name: This field is required.", "name": ["This field is required."]},
+    },
+    "Project": {
+        "type": "object",
+        "required": ["url", "id", "name", "width", "height", "fps_num", "fps_den", "sample_rate",
+                     "channels", "channel_layout", "files", "clips", "effects", "exports", "json"],
+        "properties": {
+            "url": URI, "id": {"type": "integer"}, "name": {"type": "string"},
+            "width": {"type": "integer"}, "height": {"type": "integer"},
+            "fps_num": {"type": "integer"}, "fps_den": {"type": "integer"},
+            "sample_rate": {"type": "integer"}, "channels": {"type": "integer"},
+            "channel_layout": {"type": "integer"},
+            "files": URIS, "clips": URIS, "effects": URIS, "exports": URIS, "actions": URIS,
+            "json": JSON_OBJECT, "date_created": DATE, "date_updated": DATE,
+        },
+    },
+    "File": {
+        "type": "object", "required": ["url", "id", "media", "project", "json"],
+        "properties": {
+            "url": URI, "id": {"type": "integer"}, "media": {**URI, "nullable": True}, "project": URI,
+            "actions": URIS, "json": {**JSON_OBJECT, "description": "Reader info (duration, fps, "
+                                      "width, height, has_audio ...) and the client's own keys"},
+            "date_created": DATE, "date_updated": DATE,
+        },
+    },
+    "Clip": {
+        "type": "object", "required": ["url", "id", "file", "project", "position", "start", "end",
+                                       "layer", "json"],
+        "properties": {
+            "url": URI, "file": URI, "id": {"type": "integer"}, "position": {"type": "number"},
+            "start": {"type": "number"}, "end": {"type": "number"}, "layer": {"type": "integer"},
+            "actions": URIS, "project": URI,
+            "json": {**JSON_OBJECT, "description": "The libopenshot clip: keyframes, reader ..."},
+            "date_created": DATE, "date_updated": DATE,
+        },
+    },
+    "Effect": {
+        "type": "object", "required": ["url", "id", "title", "type", "position", "start", "end",
+                                       "layer", "project", "json"],
+        "properties": {
+            "url": URI, "id": {"type": "integer"}, "title": {"type": "string"}, "type": {"type": "string"},
+            "position": {"type": "number"}, "start": {"type": "number"}, "end": {"type": "number"},
+            "layer": {"type": "integer"}, "project": URI, "json": JSON_OBJECT,
+            "date_created": DATE, "date_updated": DATE,
+        },
+    },
+    "Export": {
+        "type": "object", "required": ["url", "id", "output", "export_type", "project", "progress", "status"],
+        "properties": {
+            "url": URI, "id": {"type": "integer"}, "output": {**URI, "nullable": True},
+            "export_type": {"type": "string"}, "video_format": {"type": "string"},
+            "video_codec": {"type": "string"}, "video_bitrate": BITRATE,
+            "audio_codec": {"type": "string"}, "audio_bitrate": BITRATE,
+            "start_frame": {"type": "integer"}, "end_frame": {"type": "integer", "nullable": True},
+            "actions": URIS, "project": URI, "webhook": {"type": "string"}, "json": JSON_OBJECT,
+            "progress": {"type": "number", "minimum": 0, "maximum": 100},
+            "status": {"type": "string", "enum": ["pending", "in-progress", "cancel", "completed", "failed"]},
+            "date_created": DATE, "date_updated": DATE,
+        },
+    },
+    "Storage": {
+        "type": "object", "required": ["backend", "storage"],
+        "properties": {"backend": {"type": "string", "enum": ["local", "cloud", "json"]},
+                       "storage": {"type": "integer", "description": "Bytes"}},
+    },
+    "Validation": {
+        "type": "object", "required": ["detail", "problems"],
+        "properties": {"detail": {"type": "string"},
+                       "problems": {"type": "array", "items": {"type": "object", "properties": {
+                           "object": URI, "field": {"type": "string"}, "detail": {"type": "string"}}}}},
+    },
+    "FontFamily": {
+        "type": "object", "required": ["family"],
+        "properties": {"family": {"type": "string"}, "styles": {"type": "array", "items": {"type": "string"}},
+                       "files": {"type": "array", "items": {"type": "string"}}, "custom": {"type": "boolean"}},
+    },
+    "Token": {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
+}
+SERIALIZED = {"serialize_project": "Project", "serialize_file": "File", "serialize_clip": "Clip",
+              "serialize_effect": "Effect", "serialize_export": "Export"}
+LISTED = ("Project", "File", "Clip", "Effect", "Export")
+
+
+def json_answer(schema, description="OK"):
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def binary_answer(*types_, description="The bytes"):
+    return {"description": description, "content": {t: {"schema": BINARY} for t in types_}}
+
+
+IMAGES = ("image/jpeg", "image/png", "image/bmp", "image/x-portable-pixmap", "image/x-xbitmap",
+          "image/x-xpixmap")
+STRINGS = {"type": "array", "items": {"type": "string"}}
+STORAGE_QUERY = {"backend": {"type": "string", "enum": ["local", "cloud", "json"], "default": "local"}}
+
+# Per Cornice service name: extra body ``fields`` (and which of them a create ``requires``),
+# extra ``query`` parameters, and ``answers`` by method (a responses dict, or a schema for 200).
+SERVICES = {
+    "files": {"fields": {"project": reference_field("projects"), "media": BINARY}, "requires": ["project"]},
+    "file": {"fields": {"project": reference_field("projects"), "media": BINARY}},
+    "project_files": {"fields": {"media": BINARY}},
+    "clips": {"fields": {"project": reference_field("projects"), "file": reference_field("files")},
+              "requires": ["project", "file"]},
+    "clip": {"fields": {"project": reference_field("projects"), "file": reference_field("files")},
+             "requires_on_put": ["file"]},
+    "project_clips": {"fields": {"file": reference_field("files")}, "requires": ["file"]},
+    "effects": {"fields": {"project": reference_field("projects")}, "requires": ["project"]},
+    "effect": {"fields": {"project": reference_field("projects")}},
+    "exports": {"fields": {"project": reference_field("projects")}, "requires": ["project"]},
+    "export": {"fields": {"project": reference_field("projects")}},
+    "file_download": {"answers": {"GET": {"200": binary_answer("application/octet-stream")}}},
+    "export_download": {"answers": {"GET": {"200": binary_answer("application/octet-stream")}}},
+    "project_thumbnail": {"answers": {m: {"200": binary_answer(*IMAGES, description="The frame")}
+                                      for m in ("GET", "POST")}},
+    "file_thumbnail": {"answers": {m: {"200": binary_answer(*IMAGES, description="The frame")}
+                                   for m in ("GET", "POST")}},
+    "project_json": {"answers": {"GET": {**JSON_OBJECT, "description": "An OpenShot project (*.osp)"}}},
+    "project_validate": {"answers": {m: ref("Validation") for m in ("GET", "POST")}},
+    "project_storage": {"query": STORAGE_QUERY, "fields": STORAGE_QUERY,
+                        "answers": {m: ref("Storage") for m in ("GET", "POST")}},
+    "file_storage": {"query": STORAGE_QUERY, "fields": STORAGE_QUERY,
+                     "answers": {m: ref("Storage") for m in ("GET", "POST")}},
+    "export_storage": {"query": STORAGE_QUERY, "fields": STORAGE_QUERY,
+                       "answers": {m: ref("Storage") for m in ("GET", "POST")}},
+    "project_files_find": {"answers": {m: {"type": "array", "items": {"allOf": [ref("File"), {
+        "type": "object", "properties": {"download": URI}}]}} for m in ("GET", "POST")}},
+    "file_copy": {"fields": {"project": reference_field("projects")}},
+    "file_text_replace": {"answers": {"POST": {"allOf": [ref("File"), {
+        "type": "object", "properties": {"replacements": {"type": "integer"}}}]}}},
+    "project_download": {"answers": {"GET": {"200": binary_answer("application/zip")}}},
+    "project_download_format": {
+        "fields": {"format": {"type": "string", "description": "edl, fcpxml, otio ... (see the enum)"},
+                   "json": {"anyOf": [JSON_OBJECT, {"type": "string", "format": "json"}],
+                            "description": "Options of the converter"}},
+        "requires": ["format"], "answers": {"POST": {"200": binary_answer("application/zip")}}},
+    "project_load": {"fields": {"archive": {**BINARY, "description": "A ZIP of a project file and its media"},
+                                "json": {"anyOf": [JSON_OBJECT, {"type": "string", "format": "json"}],
+                                         "description": "An OpenShot project (*.osp) as JSON"}},
+                     "answers": {"POST": ref("Project")}},
+    "clip_keyframes": {"answers": {"GET": {"type": "object", "properties": {"properties": STRINGS,
+                                                                            "curves": STRINGS}}}},
+    "clip_presets": {"answers": {"GET": {"type": "object", "properties": {"presets": STRINGS,
+                                                                          "curves": STRINGS}}}},
+    "project_title": {"answers": {"GET": {"type": "object", "properties": {"templates": STRINGS}}}},
+    "project_merge": {"fields": {"project": reference_field("projects")}, "requires": ["project"]},
+    "file_transcribe": {
+        "query": {"format": {"type": "string", "enum": ["vtt", "srt"]}, "language": {"type": "string"}},
+        "answers": {"GET": {"200": {"description": "The transcription job and languages; with "
+                                                   "?format=, the transcript",
+                                    "content": {JSON: {"schema": {"type": "object", "properties": {
+                                        "transcribe": {"type": "object", "nullable": True},
+                                        "languages": STRINGS}}},
+                                        "text/vtt": {"schema": {"type": "string"}},
+                                        "application/x-subrip": {"schema": {"type": "string"}}}}}}},
+    "info": {"answers": {"GET": {"type": "object", "additionalProperties": URI}}},
+    "info_effects": {"answers": {"GET": {"type": "array", "items": {"type": "object", "properties": {
+        "class_name": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}},
+    "info_plugins": {"answers": {"GET": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "version": {"type": "string", "nullable": True}, "hooks": STRINGS}}}}},
+    "info_fonts": {
+        "fields": {"font_file": {**BINARY, "description": "A TrueType/OpenType font to add"}},
+        "answers": {"GET": {"type": "array", "items": ref("FontFamily")},
+                    "POST": {"200": json_answer({"type": "array", "items": ref("FontFamily")},
+                                                "The font cache was refreshed"),
+                             "201": json_answer({"type": "object", "properties": {
+                                 "added": {"type": "object"},
+                                 "fonts": {"type": "array", "items": ref("FontFamily")}}}, "The font was added")}}},
+    "info_fonts_thumbnail": {"answers": {"GET": {"200": binary_answer("image/jpeg")}}},
+}
+# Field hints that colander validators cannot express.
+SCHEMA_HINTS = {
+    "ProjectSchema": {"width": {"multipleOf": 2}, "height": {"multipleOf": 2}},
+    "ExportSchema": {"video_bitrate": BITRATE, "audio_bitrate": BITRATE},
+}
+
+
+# --- the document -------------------------------------------------------------------------------
+
+def _openapi_path(pattern):
+    """Cornice/Pyramid ``/projects/{id:\\d+}/`` -> OpenAPI ``/projects/{id}/``."""
+    return re.sub(r"\{(\w+)(?::[^}]*)?\}", r"{\1}", pattern)
+
+
+def _path_parameters(path):
+    return [{"name": name, "in": "path", "required": True,
+             "schema": {"type": "integer", "minimum": 1} if name == "id" else {"type": "string"}}
+            for name in re.findall(r"\{(\w+)\}", path)]
+
+
+def _body_schema(schemas, extra, mode, form, binary, requires):
+    """One request body schema: the colander schemas' fields plus the service's extra fields."""
+    result = {"type": "object", "properties": {}}
+    required = []
+    for schema_cls in schemas:
+        part = mapping_schema(schema_cls(), mode, form)
+        hints = SCHEMA_HINTS.get(schema_cls.__name__, {})
+        for name, prop in part["properties"].items():
+            if name in BINARY_FIELDS:
+                if binary:
+                    result["properties"][name] = dict(BINARY)
+                continue
+            hint = hints.get(name, {})
+            if "anyOf" in hint:  # the hint replaces the colander type
+                kept = {k: v for k, v in prop.items() if k in ("default", "nullable")}
+                prop = {"type": "string", "description": hint["description"], **kept} if form \
+                    else {**hint, **kept}
+            else:
+                prop = {**prop, **hint}
+            result["properties"][name] = prop
+        required += part.get("required", [])
+    for name, prop in extra.items():
+        if prop.get("format") == "binary" and not binary:
+            continue
+        if form and "anyOf" in prop:
+            prop = {k: v for k, v in prop.items() if k != "anyOf"}
+            prop.setdefault("type", "string")
+        result["properties"][name] = prop
+    required += [name for name in requires if name in result["properties"] and name not in required]
+    if required:
+        result["required"] = required
+    return result
+
+
+def _request_body(method, schemas, spec):
+    extra = dict(spec.get("fields", {}))
+    if not schemas and not extra:
+        return None
+    mode = {"POST": "create", "PUT": "replace", "PATCH": "update"}[method]
+    requires = []
+    if method == "POST":
+        requires = spec.get("requires", [])
+    elif method == "PUT":
+        requires = spec.get("requires_on_put", [])
+    has_binary = any(p.get("format") == "binary" for p in extra.values())
+    content = {
+        JSON: {"schema": _body_schema(schemas, extra, mode, False, False, requires)},
+        FORM: {"schema": _body_schema(schemas, extra, mode, True, False, requires)},
+        MULTIPART: {"schema": _body_schema(schemas, extra, mode, True, True, requires)},
+    }
+    if has_binary:
+        # A file upload travels only in multipart; put that encoding first for tools that pick one.
+        content = {MULTIPART: content[MULTIPART], JSON: content[JSON], FORM: content[FORM]}
+    required = any(c["schema"].get("required") for c in content.values())
+    return {"required": required, "content": content}
+
+
+def _query_parameters(schemas, extra):
+    params = []
+    for schema_cls in schemas:
+        for node in schema_cls().children:
+            params.append({"name": node.name, "in": "query", "required": False,
+                           "schema": node_schema(node, "create", form=True)})
+    for name, schema in extra.items():
+        params.append({"name": name, "in": "query", "required": False, "schema": schema})
+    return params
+
+
+def _success(method, facts, spec):
+    """The success responses of one operation."""
+    answer = spec.get("answers", {}).get(method)
+    if isinstance(answer, dict) and answer and all(k.isdigit() for k in answer):
+        return answer
+    if answer is not None:
+        return {"200": json_answer(answer)}
+    if method == "DELETE" or "no_content" in facts.names:
+        return {"204": {"description": "Deleted"}}
+    item = next((SERIALIZED[s] for s in facts.serializers if s in SERIALIZED), None)
+    if item is None:
+        return {"200": json_answer({}, "OK (JSON)")}
+    if facts.paginates:
+        return {"200": json_answer(ref(f"{item}List"), f"One page of {item.lower()}s")}
+    status = "201" if method == "POST" and 201 in facts.consts else "200"
+    return {status: json_answer(ref(item), "Created" if status == "201" else "OK")}
+
+
+def _errors(method, may_miss, has_input, public):
+    """The error answers an operation can give, all in the one error shape."""
+    errors = {}
+    if has_input:
+        errors["400"] = {"$ref": "#/components/responses/BadRequest"}
+    if not public:
+        errors["401"] = {"$ref": "#/components/responses/Unauthorized"}
+        if method != "GET":
+            errors["403"] = {"$ref": "#/components/responses/Forbidden"}
+    if may_miss:
+        errors["404"] = {"$ref": "#/components/responses/NotFound"}
+    return errors
+
+
+def _get_parameters(facts, schemas, spec):
+    """Query parameters of a GET: ``page`` for lists, the schema's fields when the handler
+    validates the query string, and the service's declared ones."""
+    parameters = []
+    if facts.paginates:
+        parameters.append({"name": "page", "in": "query", "required": False,
+                           "schema": {"type": "integer", "minimum": 1, "default": 1}})
+    if facts.reads_query or spec.get("query"):
+        parameters += _query_parameters(schemas if facts.reads_query else [], spec.get("query", {}))
+    return parameters
+
+
+def _with_formats(spec, format_names):
+    """The converter formats of this instance become the enum of ``format``."""
+    if "format" not in spec.get("fields", {}) or not format_names:
+        return spec
+    fields = copy.deepcopy(spec["fields"])
+    fields["format"]["enum"] = sorted(format_names)
+    return {**spec, "fields": fields}
+
+
+def _operation(service, method, view, args, path, format_names):
+    """The OpenAPI operation of one (service, method)."""
+    spec = SERVICES.get(service.name, {})
+    facts = ViewFacts(view)
+    schemas = list(facts.schemas)
+    explicit = args.get("schema")  # Cornice's own colander validation, should a service use it
+    if isinstance(explicit, type) and issubclass(explicit, colander.Schema):
+        schemas = [explicit]
+    success = _success(method, facts, spec)
+    verb = "List" if facts.paginates else "Create" if "201" in success else VERBS[method]
+    description = str(service.description or "")
+    operation = {"operationId": view.__name__, "tags": [path.strip("/").split("/")[0] or "root"],
+                 "summary": f"{verb} · {description}" if description else view.__name__.replace("_", " ")}
+    docline = (inspect.getdoc(inspect.unwrap(view)) or "").split("\n\n")[0].replace("\n", " ").strip()
+    if docline:
+        operation["description"] = docline
+    parameters = _path_parameters(path)
+    body = None
+    if method == "GET":
+        parameters += _get_parameters(facts, schemas, spec)
+    elif method != "DELETE":
+        body = _request_body(method, schemas, _with_formats(spec, format_names))
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = body
+    has_input = body is not None or method in ("POST", "PUT", "PATCH") or \
+        any(p["in"] == "query" and p["name"] != "page" for p in parameters)
+    public = args.get("permission") is NO_PERMISSION_REQUIRED
+    may_miss = "{" in path or has_input or facts.paginates
+    operation["responses"] = {**success, **_errors(method, may_miss, has_input, public)}
+    if public:
+        operation["security"] = []
+    return operation
+
+
+def app_services(registry):
+    """The Cornice services of this app, in definition order: ``cornice.service.get_services()``
+    limited to the paths this app added (tests and plugins may define services elsewhere)."""
+    from cornice.service import get_services
+    added = getattr(registry, "cornice_services", {}) or {}
+    ours = [s for s in get_services() if added.get(s.path) is s]
+    known = {id(s) for s in ours}
+    return ours + [s for s in added.values() if id(s) not in known]
+
+
+def _components():
+    schemas = copy.deepcopy(COMPONENTS)
+    for item in LISTED:
+        schemas[f"{item}List"] = {
+            "type": "object", "required": ["count", "next", "previous", "results"],
+            "properties": {"count": {"type": "integer", "minimum": 0},
+                           "next": {**URI, "nullable": True}, "previous": {**URI, "nullable": True},
+                           "results": {"type": "array", "items": ref(item)}}}
+    error = {"content": {JSON: {"schema": ref("Error")}}}
+    return {
+        "schemas": schemas,
+        "responses": {
+            "BadRequest": {"description": "Invalid input: ``detail`` and a list of messages per bad field",
+                           **error},
+            "Unauthorized": {"description": "No or bad credentials",
+                             "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}, **error},
+            "Forbidden": {"description": "Not allowed (or a session request without its CSRF token)", **error},
+            "NotFound": {"description": "No such object (or one of another user)", **error},
+        },
+        "securitySchemes": {
+            "basicAuth": {"type": "http", "scheme": "basic"},
+            "tokenAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
+                          "description": "The header value is `Token <key>` (see POST /tokens/)."},
+            "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid",
+                           "description": "The session of the login page (/api-auth/login/); unsafe "
+                                          "methods also need the X-CSRF-Token header."},
+        },
+    }
+
+
+def _root_path():
+    return {"get": {
+        "operationId": "root_view", "tags": ["root"], "summary": "The API root",
+        "description": "Links to the lists of the API. A browser (Accept: text/html) gets the "
+                       "built-in demo instead.",
+        "security": [],
+        "responses": {"200": json_answer({"type": "object", "additionalProperties": URI})},
+    }}
+
+
+def _tokens_path():
+    body = {"type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string", "format": "password"}}}
+    return {"post": {
+        "operationId": "tokens_create", "tags": ["tokens"], "summary": "The token of a user",
+        "description": "Exchange a username and password for the user's API token.",
+        "security": [],
+        "requestBody": {"required": True, "content": {JSON: {"schema": body}, FORM: {"schema": body},
+                                                      MULTIPART: {"schema": body}}},
+        "responses": {"200": json_answer(ref("Token")),
+                      "400": {"$ref": "#/components/responses/BadRequest"}},
+    }}
+
+
+def build_document(registry):
+    """The OpenAPI document (a dict) of the app whose registry is ``registry``, without
+    ``servers``. Every Cornice service appears; HEAD (Cornice's twin of GET) is left out."""
+    try:
+        from .services import get_services as app_backends
+        format_names = list(app_backends(registry).format_converters)
+    except Exception:  # the document must not depend on a plugin's health
+        format_names = []
+    paths = {"/": _root_path(), "/tokens/": _tokens_path()}
+    for service in app_services(registry):
+        path = _openapi_path(service.path)
+        item = paths.setdefault(path, {})
+        for method, view, args in service.definitions:
+            if method not in METHODS or method.lower() in item:
+                continue
+            item[method.lower()] = _operation(service, method, view, args, path, format_names)
+    _unique_operation_ids(paths)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "OpenShot Cloud API",
+            "version": _version(),
+            "description": "Projects, files, clips, effects and exports of video editing, as the "
+                           "OpenShot Cloud API defines them. Lists are paginated with `?page=N`. "
+                           "Bodies may be JSON, form fields or multipart (needed for uploads).",
+            "license": {"name": "AGPL-3.0-or-later"},
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": _components(),
+        "security": [{"basicAuth": []}, {"tokenAuth": []}, {"cookieAuth": []}],
+        "tags": _tags(paths),
+    }
+
+
+def _tags(paths):
+    """One tag per first path segment, described by its collection's service (``/clips/``)."""
+    described = {}
+    for path, item in paths.items():
+        for operation in item.values():
+            tag = operation["tags"][0]
+            if path == f"/{tag}/" and "·" in operation["summary"]:
+                described[tag] = operation["summary"].split("·", 1)[1].strip()
+            described.setdefault(tag, "")
+    return [{"name": tag, **({"description": text} if text else {})} for tag, text in sorted(described.items())]
+
+
+def _unique_operation_ids(paths):
+    seen = {}
+    for item in paths.values():
+        for method, operation in item.items():
+            seen.setdefault(operation["operationId"], []).append((method, operation))
+    for name, uses in seen.items():
+        if len(uses) > 1:
+            for method, operation in uses:
+                operation["operationId"] = f"{name}_{method}"
+
+
+def _version():
+    try:
+        from importlib.metadata import version
+        return version("openshot-api")
+    except Exception:
+        return "0"
+
+
+def document_for(request):
+    """The document with ``servers`` pointing at the URL this request came to (proxy prefix
+    included), built once per app."""
+    registry = request.registry
+    cached = registry.get("openapi.document") if hasattr(registry, "get") else None
+    if cached is None:
+        cached = build_document(registry)
+        registry["openapi.document"] = cached
+    document = dict(cached)
+    document["servers"] = [{"url": request.application_url or "/"}]
+    return document
+
+
+# --- views --------------------------------------------------------------------------------------
+
+def openapi_json(request):
+    body = json.dumps(document_for(request), indent=1, sort_keys=False)
+    return Response(body, content_type=JSON, charset="utf-8")
+
+
+def openapi_yaml(request):
+    import yaml
+    body = yaml.safe_dump(document_for(request), sort_keys=False, allow_unicode=True, width=100)
+    return Response(body, content_type=YAML_TYPE, charset="utf-8")
+
+
+def assets_dir():
+    """The folder of the Swagger UI and Redoc builds (from drf-spectacular-sidecar, found without
+    importing it: it imports Django), or None when it is not installed."""
+    spec = importlib.util.find_spec(ASSETS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = os.path.join(list(spec.submodule_search_locations)[0], "static", ASSETS_PACKAGE)
+    return folder if os.path.isdir(folder) else None
+
+
+# Redoc draws its maker's logo from a CDN in the menu footer; the copy served here points it at
+# an empty image instead (Redoc hides a logo that fails to load).
+REDOC_BUNDLE = "redoc/bundles/redoc.standalone.js"
+REDOC_REMOTE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+_redoc_cache = {}
+
+
+def redoc_bundle(request):
+    """Redoc's bundle without its one reference to another host."""
+    if "body" not in _redoc_cache:
+        with open(os.path.join(assets_dir(), REDOC_BUNDLE), "rb") as src:
+            _redoc_cache["body"] = src.read().replace(REDOC_REMOTE_LOGO, b"data:,")
+    response = Response(body=_redoc_cache["body"], content_type="text/javascript", charset="utf-8")
+    response.cache_control.max_age = 86400
+    response.md5_etag()
+    response.conditional_response = True
+    return response
+
+
+def docs_page(request):
+    """Swagger UI or Redoc, by route; the CSRF token lets Swagger's "Try it out" use the session."""
+    request.response.headers["Content-Security-Policy"] = LOCAL_ONLY_CSP
+    return {"spec_url": request.route_url("openapi_json"),
+            "assets": f"{request.application_url}/{ASSETS_URL}/" if assets_dir() else None,
+            "csrf_token": get_csrf_token(request),
+            "username": getattr(request.identity, "username", None)}
+
+
+def includeme(config):
+    """Routes: /openapi.json, /openapi.yaml, /swagger-ui/, /redoc/ and the docs' assets."""
+    config.add_route("openapi_json", "/openapi.json")
+    config.add_route("openapi_yaml", "/openapi.yaml")
+    config.add_route("swagger_ui", "/swagger-ui/")
+    config.add_route("redoc", "/redoc/")
+    public = NO_PERMISSION_REQUIRED
+    config.add_view(openapi_json, route_name="openapi_json", request_method=("GET", "HEAD"), permission=public)
+    config.add_view(openapi_yaml, route_name="openapi_yaml", request_method=("GET", "HEAD"), permission=public)
+    config.add_view(docs_page, route_name="swagger_ui", renderer="templates/demo_swagger.jinja2",
+                    request_method=("GET", "HEAD"), permission=public)
+    config.add_view(docs_page, route_name="redoc", renderer="templates/demo_redoc.jinja2",
+                    request_method=("GET", "HEAD"), permission=public)
+    folder = assets_dir()
+    if folder:
+        # Before the static view, whose route would otherwise answer this path first.
+        config.add_route("redoc_bundle", f"/{ASSETS_URL}/{REDOC_BUNDLE}")
+        config.add_view(redoc_bundle, route_name="redoc_bundle", request_method=("GET", "HEAD"), permission=public)
+        config.add_static_view(ASSETS_URL, folder + "/", permission=public, cache_max_age=86400)

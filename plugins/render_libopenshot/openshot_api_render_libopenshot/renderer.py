@@ -1,0 +1,331 @@
+"""``LibopenshotRenderer``: the Renderer backed by libopenshot 0.2.7 (``import openshot``).
+
+Probes, thumbnails and renders run in child processes (child.py), never in the caller: the
+bindings hold the GIL for every call and a crash in libopenshot must not take the web or worker
+process down. Clip and effect defaults are computed in the caller (no media involved).
+
+How an export is rendered
+-------------------------
+* video (and waveform to a video format): an ``openshot.Timeline`` built from the project at the
+  export's size, frame rate and audio settings is written frame by frame with
+  ``openshot.FFmpegWriter``. Long renders are cut into up to ``segments`` frame ranges rendered
+  by parallel children (libopenshot composes frames on one thread) and joined in order with
+  ffmpeg's concat demuxer, copying the video.
+* Sound: with one segment and an audio codec libopenshot's writer encodes correctly (aac, ac3,
+  eac3) the writer does it; otherwise each child saves the timeline's mixed samples exactly as
+  libopenshot produced them and ffmpeg encodes them (libopenshot 0.2.7's writer drops or
+  corrupts pcm, flac, opus, vorbis and mp3 with the FFmpeg 5 it is built against, and segments
+  need sample-exact joins).
+* audio: the same timeline, its pictures shrunk to a few pixels (nothing is shown), sound only.
+* image: frame ``start_frame`` saved by Qt (png, jpg, jpeg, bmp, ppm, xbm, xpm).
+* image sequence: frames ``start_frame``..``end_frame`` saved by Qt into ONE zip, members named
+  by the ``video_format`` pattern with the timeline frame number ("%05d.png" when only an
+  extension is given: 00001.png, 00002.png ...).
+* waveform: every clip with sound is drawn as libopenshot's waveform of that sound (the clip's
+  picture replaced by it, its keyframes still applied; clips without sound hidden) in
+  ``wave_color`` over ``wave_background_color`` (the background's alpha is ignored in videos).
+  To a video format: a video of those waveform frames, with the sound when an audio codec is
+  given. To an image format: ONE picture of the whole range's mixed sound (channels mixed to
+  one, linear scale, full width = start_frame..end_frame), drawn by ffmpeg's showwavespic from
+  libopenshot's mixed samples, ``wave_background_color`` alpha kept for png.
+"""
+import math
+import os
+import shutil
+import tempfile
+from typing import Callable, Optional
+
+from openshot_api.interfaces import BackendError, ConfigurationError, Renderer
+
+from . import defaults, ffmpeg_tools, formats, project, runner
+from .exports import ExportPlan, ExportProblem, parse_export
+
+THUMBNAIL_FORMATS = ("BMP", "JPG", "JPEG", "PNG", "PPM", "XBM", "XPM")
+AUDIO_PREVIEW = (16, 16)   # picture size while only sound is wanted (pictures are thrown away)
+DEFAULT_SEGMENT_FRAMES = 150
+MAX_DEFAULT_SEGMENTS = 4   # each 1080p child holds about 1 GB of frame caches
+
+
+def _setting_int(settings: dict, key: str, default: Optional[int], minimum: int = 1) -> Optional[int]:
+    value = settings.get(key)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigurationError(f"{key} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigurationError(f"{key} must be at least {minimum}")
+    return number
+
+
+def segment_ranges(first: int, last: int, segments: int, min_frames: int) -> list:
+    """Split ``first``..``last`` into at most ``segments`` consecutive ranges of at least
+    ``min_frames`` frames each (one range when the render is short)."""
+    frames = last - first + 1
+    count = max(1, min(segments, frames // max(1, min_frames)))
+    size = math.ceil(frames / count)
+    return [(start, min(last, start + size - 1)) for start in range(first, last + 1, size)]
+
+
+class LibopenshotRenderer(Renderer):
+    """Renders OpenShot projects with libopenshot; see the module docstring for each export."""
+
+    name = "libopenshot"
+
+    def __init__(self, threads: Optional[int] = None, cache_mb: Optional[int] = None,
+                 segments: Optional[int] = None, segment_frames: int = DEFAULT_SEGMENT_FRAMES,
+                 work_dir: Optional[str] = None, python: Optional[str] = None):
+        """``threads``: CPU threads one render may use (default: all); ``cache_mb``: the timeline
+        frame cache of each render process (default: libopenshot's, a few frames);
+        ``segments``: most parallel render processes (default: threads, at most 4);
+        ``segment_frames``: fewest frames per parallel segment; ``work_dir``: scratch folder
+        (default: beside the output file); ``python``: the interpreter that runs libopenshot in
+        child processes (default: this one; set it when this process is not a plain Python,
+        e.g. under uWSGI)."""
+        self.threads = threads or os.cpu_count() or 2
+        self.cache_mb = cache_mb
+        self.segments = segments or max(1, min(self.threads, MAX_DEFAULT_SEGMENTS))
+        self.segment_frames = segment_frames
+        self.work_dir = work_dir
+        self.python = python
+
+    @classmethod
+    def from_settings(cls, settings: dict, prefix: str = "openshot_api.render.") -> "LibopenshotRenderer":
+        """Build from ini settings, all optional: ``<prefix>threads``, ``<prefix>cache_mb``,
+        ``<prefix>segments``, ``<prefix>segment_frames``, ``<prefix>work_dir``, ``<prefix>python``. Raises
+        ConfigurationError naming a key whose value is not a positive whole number."""
+        return cls(threads=_setting_int(settings, prefix + "threads", None),
+                   cache_mb=_setting_int(settings, prefix + "cache_mb", None),
+                   segments=_setting_int(settings, prefix + "segments", None),
+                   segment_frames=_setting_int(settings, prefix + "segment_frames", DEFAULT_SEGMENT_FRAMES),
+                   work_dir=settings.get(prefix + "work_dir") or None,
+                   python=settings.get(prefix + "python") or None)
+
+    # -- reading media -------------------------------------------------------------------
+
+    def _child_settings(self, threads: Optional[int] = None) -> dict:
+        return {"threads": threads or self.threads, "cache_mb": self.cache_mb}
+
+    def probe(self, path: str) -> dict:
+        """Reader info of ``path`` shaped like the spec's file json (type, has_video, has_audio,
+        has_single_image, duration, width, height, fps, video_length, video_timebase,
+        audio_timebase, sample_rate, channels, channel_layout, vcodec, acodec, pixel_ratio,
+        display_ratio, file_size, metadata, path ...) plus ``media_type``: "image" for stills
+        (read by QtImageReader, as OpenShot does: an FFmpegReader calls a PNG a 0-second video),
+        "audio" for sound only (cover art in an MP3 included), else "video". Raises
+        BackendError when libopenshot cannot read the file."""
+        if not os.path.isfile(path):
+            raise BackendError(f"{os.path.basename(path)} does not exist.")
+        job = {"op": "probe", "path": os.path.abspath(path), "settings": self._child_settings(2)}
+        return runner.run_child(job, "probe", timeout=120, scratch_dir=self.work_dir,
+                                python=self.python)
+
+    def clip_defaults(self, reader: dict) -> dict:
+        """libopenshot's json for a new clip of ``reader`` (see defaults.clip_defaults)."""
+        return defaults.clip_defaults(reader)
+
+    def effect_types(self) -> list:
+        """Every effect of libopenshot with its properties and defaults (see defaults.effect_types)."""
+        return defaults.effect_types()
+
+    def effect_defaults(self, effect_type: str) -> dict:
+        """The json of a new ``effect_type`` effect; KeyError when unknown."""
+        return defaults.effect_defaults(effect_type)
+
+    # -- checking ------------------------------------------------------------------------
+
+    def check_export(self, export: dict) -> Optional[str]:
+        """None when ``export`` can be rendered, else a message that starts with the bad field
+        (export_type, video_format, video_codec, audio_codec, video_bitrate, audio_bitrate, width,
+        height, fps, sample_rate, channels, channel_layout, start_frame, end_frame, wave_color...).
+        Formats and codecs are checked against this ffmpeg build's muxers and encoders."""
+        try:
+            parse_export(export)
+        except ExportProblem as exc:
+            return str(exc)
+        return None
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def render(self, timeline: dict, export: dict, output_path: str,
+               progress: Callable[[float], None], cancelled: Callable[[], bool]) -> dict:
+        """Render ``timeline`` as ``export`` into ``output_path``; see the module docstring for
+        what each export_type writes. ``video_bitrate`` takes bits/s (8000000, "8000000",
+        "8 Mb/sec", "8M") or a quality value ({"crf": 23}, "crf 23", "crf:23", "23 crf"; also
+        cqp 0-63 and qp 0-255); ``audio_bitrate`` bits/s the same ways. Progress goes 0..100,
+        at least once a second; cancelled() is polled every 0.15 s and stops the render
+        (BackendError("cancelled")). Returns ``{"content_type", "extension"}``."""
+        try:
+            plan = parse_export(export)
+            project.check_media(timeline)
+            waveform = plan.export_type == "waveform"
+            data = project.timeline_json(timeline, plan, waveform=waveform)
+        except (ExportProblem, project.ProjectProblem) as exc:
+            raise BackendError(str(exc)) from None
+        reporter = runner.Progress(progress)
+        reporter.tick(force=True)
+        scratch = tempfile.mkdtemp(prefix=".render-",
+                                   dir=self.work_dir or os.path.dirname(os.path.abspath(output_path)))
+        try:
+            if plan.export_type == "image":
+                result = self._render_images(plan, data, scratch, reporter, cancelled, sequence=False)
+            elif plan.export_type == "image sequence":
+                result = self._render_images(plan, data, scratch, reporter, cancelled, sequence=True)
+            elif plan.export_type == "waveform" and plan.muxer is None:
+                result = self._render_waveform_image(plan, data, scratch, reporter, cancelled)
+            else:
+                result = self._render_media(plan, data, scratch, reporter, cancelled)
+            os.replace(result, output_path)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        reporter.finish()
+        return {"content_type": plan.content_type, "extension": plan.extension}
+
+    def _job(self, plan: ExportPlan, data: dict, first: int, last: int, threads: int, **parts) -> dict:
+        job = {"op": "render", "timeline": data, "first": first, "last": last,
+               "settings": self._child_settings(threads)}
+        if plan.export_type == "waveform":
+            job["background"] = list(plan.wave_background)
+        job.update(parts)
+        return job
+
+    def _render_media(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled) -> str:
+        """Video, audio and waveform videos: writer output, raw sound, parallel segments."""
+        ranges = [(plan.start_frame, plan.end_frame)]
+        if plan.concat_safe or not plan.has_video:
+            ranges = segment_ranges(plan.start_frame, plan.end_frame, self.segments, self.segment_frames)
+        threads = max(1, self.threads // len(ranges))
+        final = os.path.join(scratch, f"output.{plan.extension}")
+        writer_audio = (len(ranges) == 1 and plan.has_audio
+                        and plan.audio_codec in formats.WRITER_AUDIO_CODECS)
+        raw_audio = plan.has_audio and not writer_audio
+        needs_mux = raw_audio or len(ranges) > 1
+        video = None
+        if plan.has_video:
+            video = {"codec": plan.video_codec, "bit_rate": plan.video_bit_rate,
+                     "quality": list(plan.quality) if plan.quality else None,
+                     "interlaced": plan.interlaced, "top_field_first": plan.top_field_first}
+        jobs, video_paths, raw_paths = [], [], []
+        for index, (first, last) in enumerate(ranges):
+            parts = {}
+            if video or writer_audio:
+                path = final if not needs_mux else os.path.join(scratch, f"part-{index:03d}.{plan.extension}")
+                writer = {"path": path, "video": video,
+                          "faststart": not needs_mux and plan.muxer in ("mp4", "mov", "ipod")}
+                if writer_audio:
+                    writer["audio"] = {"codec": plan.audio_codec, "bit_rate": plan.audio_bit_rate}
+                parts["writer"] = writer
+                if video:
+                    video_paths.append(path)
+            if raw_audio:
+                parts["raw_audio"] = os.path.join(scratch, f"part-{index:03d}.f32")
+                raw_paths.append(parts["raw_audio"])
+            if not video:
+                parts["preview"] = list(AUDIO_PREVIEW)
+            jobs.append((self._job(plan, data, first, last, threads, **parts), last - first + 1))
+        span = (0.0, 95.0 if needs_mux else 99.0)
+        runner.run_children(jobs, "render", reporter, cancelled, span, scratch, self.python)
+        if not needs_mux:
+            return final
+        raw = None
+        if raw_paths:
+            raw = raw_paths[0] if len(raw_paths) == 1 else self._join_raw(raw_paths, scratch)
+        audio = {"codec": plan.audio_codec, "bit_rate": plan.audio_bit_rate,
+                 "sample_rate": plan.sample_rate, "channels": plan.channels}
+        cmd = ffmpeg_tools.mux_command(video_paths, os.path.join(scratch, "parts.txt"), raw, audio,
+                                       plan.muxer, final)
+        runner.run_command(cmd, "encoding the output", reporter, cancelled, scratch)
+        return final
+
+    @staticmethod
+    def _join_raw(paths: list, scratch: str) -> str:
+        joined = os.path.join(scratch, "sound.f32")
+        with open(joined, "wb") as out:
+            for path in paths:
+                with open(path, "rb") as src:
+                    shutil.copyfileobj(src, out, 1024 * 1024)
+                os.unlink(path)
+        return joined
+
+    def _render_images(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled,
+                       sequence: bool) -> str:
+        final = os.path.join(scratch, f"output.{plan.extension}")
+        quality = 95 if plan.image_format in ("JPG", "JPEG") else -1
+        images = {"format": plan.image_format, "quality": quality}
+        last = plan.end_frame if sequence else plan.start_frame
+        if sequence:
+            images.update(zip=final, pattern=plan.name_pattern)
+        else:
+            images["file"] = final
+        job = self._job(plan, data, plan.start_frame, last, self.threads, images=images)
+        runner.run_children([(job, last - plan.start_frame + 1)], "render", reporter, cancelled,
+                            (0.0, 99.0), scratch, self.python)
+        return final
+
+    def _render_waveform_image(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled) -> str:
+        ranges = segment_ranges(plan.start_frame, plan.end_frame, self.segments, self.segment_frames)
+        threads = max(1, self.threads // len(ranges))
+        raw_paths, jobs = [], []
+        for index, (first, last) in enumerate(ranges):
+            raw_paths.append(os.path.join(scratch, f"part-{index:03d}.f32"))
+            jobs.append((self._job(plan, data, first, last, threads, raw_audio=raw_paths[-1],
+                                   preview=list(AUDIO_PREVIEW)), last - first + 1))
+        runner.run_children(jobs, "render", reporter, cancelled, (0.0, 95.0), scratch, self.python)
+        raw = raw_paths[0] if len(raw_paths) == 1 else self._join_raw(raw_paths, scratch)
+        if not os.path.getsize(raw):
+            raise BackendError("render failed: the project has no sound to draw.")
+        final = os.path.join(scratch, f"output.{plan.extension}")
+        codec = {"PNG": "png", "JPG": "mjpeg", "JPEG": "mjpeg", "BMP": "bmp", "PPM": "ppm",
+                 "XBM": "xbm"}.get(plan.image_format)
+        if codec is None:
+            raise BackendError(f"video_format: waveform pictures cannot be written as {plan.extension}.")
+        cmd = ffmpeg_tools.waveform_image_command(raw, plan.sample_rate, plan.channels, plan.width,
+                                                  plan.height, plan.wave_color, plan.wave_background,
+                                                  final, codec)
+        runner.run_command(cmd, "drawing the waveform", reporter, cancelled, scratch)
+        return final
+
+    # -- thumbnails ----------------------------------------------------------------------
+
+    def thumbnail(self, timeline: dict, frame_number: int, width: int, height: int,
+                  image_format: str, quality: int) -> bytes:
+        """The encoded image (BMP, JPG, JPEG, PNG, PPM, XBM or XPM) of frame ``frame_number``
+        (first frame 1) of ``timeline`` composed at the project's size, then scaled to exactly
+        ``width`` x ``height``; ``quality`` 0-100 (JPG). Raises BackendError."""
+        fmt = str(image_format or "JPG").upper()
+        if fmt not in THUMBNAIL_FORMATS:
+            raise BackendError(f"image_format: {image_format!r} is not one of "
+                               f"{', '.join(THUMBNAIL_FORMATS)}.")
+        for key, value in (("width", width), ("height", height)):
+            if not isinstance(value, int) or not 1 <= value <= 8192:
+                raise BackendError(f"{key} must be between 1 and 8192.")
+        quality = max(0, min(100, int(quality if quality is not None else 100)))
+        frame = max(1, int(frame_number or 1))
+        fps = timeline.get("fps") or {"num": 30, "den": 1}
+        settings = {
+            "export_type": "image", "video_format": "png",
+            "width": int(timeline.get("width") or width) // 2 * 2 or 2,
+            "height": int(timeline.get("height") or height) // 2 * 2 or 2,
+            "fps": fps, "sample_rate": timeline.get("sample_rate") or 44100,
+            "channels": timeline.get("channels") or 2,
+            "channel_layout": timeline.get("channel_layout") or 3,
+            "start_frame": frame, "end_frame": frame,
+        }
+        try:
+            plan = parse_export(settings)
+            project.check_media(timeline)
+            data = project.timeline_json(timeline, plan)
+        except (ExportProblem, project.ProjectProblem) as exc:
+            raise BackendError(str(exc)) from None
+        scratch = tempfile.mkdtemp(prefix=".thumbnail-", dir=self.work_dir)
+        try:
+            output = os.path.join(scratch, "thumbnail." + fmt.lower())
+            job = {"op": "thumbnail", "timeline": data, "frame": frame, "width": width,
+                   "height": height, "format": fmt, "quality": quality, "output": output,
+                   "settings": self._child_settings(2)}
+            runner.run_child(job, "thumbnail", timeout=120, scratch_dir=scratch, python=self.python)
+            with open(output, "rb") as src:
+                return src.read()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,236 @@
+"""Running render children and ffmpeg from the caller's process: progress that never goes back
+and is reported at least once a second, cancellation polled every ``POLL_SECONDS``, and every
+failure (an error message, a crash, a non-zero exit) turned into a BackendError."""
+import json
+import logging
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Optional
+
+from openshot_api.interfaces import BackendError
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.15      # how often cancelled() is asked
+HEARTBEAT_SECONDS = 0.5  # progress is reported at least this often, changed or not
+STOP_GRACE_SECONDS = 1.5  # a stopped child may finish its frame and close its writer
+CHILD_MODULE = "openshot_api_render_libopenshot.child"
+
+
+class Progress:
+    """Passes 0..100 to the caller's callback: monotonic, throttled, with a heartbeat."""
+
+    def __init__(self, callback: Optional[Callable[[float], None]]):
+        self.callback = callback
+        self.value = 0.0
+        self.reported_at = 0.0
+        self.reported = None
+
+    def update(self, value: float) -> None:
+        """Raise the value (never lower it) and report when due."""
+        self.value = max(self.value, min(100.0, float(value)))
+        self.tick()
+
+    def finish(self) -> None:
+        """Report 100 (once)."""
+        self.value = 100.0
+        if self.reported != self.value:
+            self.tick(force=True)
+
+    def tick(self, force: bool = False) -> None:
+        """Report the current value if it changed lately or the heartbeat is due."""
+        now = time.monotonic()
+        changed = self.reported != self.value
+        due = now - self.reported_at >= HEARTBEAT_SECONDS
+        if force or due or (changed and now - self.reported_at >= 0.2):
+            self.reported_at = now
+            self.reported = self.value
+            if self.callback is not None:
+                self.callback(round(self.value, 2))
+
+
+def _stop(processes: list) -> None:
+    """Ask each live process to stop (SIGTERM), give them the grace period, then kill."""
+    alive = [p for p in processes if p.poll() is None]
+    for proc in alive:
+        try:
+            proc.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for proc in alive:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _tail(path: str, limit: int = 2000) -> str:
+    try:
+        with open(path, "rb") as src:
+            src.seek(max(0, os.path.getsize(path) - limit))
+            return src.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+class Child:
+    """One render child: started with a job, read line by line until it answers."""
+
+    def __init__(self, job: dict, scratch_dir: Optional[str] = None, frames: int = 0,
+                 python: Optional[str] = None):
+        self.frames = frames
+        self.done = 0
+        self.answer = None
+        self.buffer = b""
+        self.eof = False
+        fd, self.stderr_path = tempfile.mkstemp(prefix="render-child-", suffix=".log", dir=scratch_dir)
+        with os.fdopen(fd, "wb") as errors:
+            self.proc = subprocess.Popen([python or sys.executable, "-m", CHILD_MODULE],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=errors, close_fds=True)
+        try:
+            self.proc.stdin.write(json.dumps(job).encode())
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it died at start; its exit status says how
+
+    def fileno(self) -> int:
+        """The pipe to wait on with select()."""
+        return self.proc.stdout.fileno()
+
+    def pump(self) -> None:
+        """Read what the child has written and act on whole lines."""
+        chunk = os.read(self.fileno(), 65536)
+        if not chunk:
+            self.eof = True
+            return
+        self.buffer += chunk
+        while b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if "done" in message:
+                self.done = int(message["done"])
+            else:
+                self.answer = message
+
+    def outcome(self, what: str):
+        """The child's result; BackendError for an error, a crash or a missing answer."""
+        code = self.proc.wait()
+        if self.answer and "result" in self.answer:
+            return self.answer["result"]
+        if self.answer and self.answer.get("cancelled"):
+            raise BackendError("cancelled")
+        details = _tail(self.stderr_path)
+        if self.answer and "error" in self.answer:
+            log.debug("%s failed; its log ends with:\n%s", what, details)
+            raise BackendError(f"{what} failed: {self.answer['error']}")
+        if details:
+            log.warning("%s failed; its log ends with:\n%s", what, details)
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            raise BackendError(f"{what} failed: libopenshot crashed ({name}).")
+        raise BackendError(f"{what} failed: the render process ended without an answer (exit {code}).")
+
+    def cleanup(self) -> None:
+        """Close the pipe and drop the log."""
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        try:
+            os.unlink(self.stderr_path)
+        except OSError:
+            pass
+
+
+def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
+                 cancelled: Callable[[], bool] = lambda: False, span=(0.0, 100.0),
+                 scratch_dir: Optional[str] = None, python: Optional[str] = None) -> list:
+    """Run ``jobs`` (each ``(job_dict, frames)``) in parallel children; return their results in
+    order. Progress moves through ``span`` as frames are done; when ``cancelled()`` turns True
+    the children are stopped and BackendError("cancelled") is raised; the first failure stops
+    the others and is raised. ``python`` is the interpreter that runs the children (default:
+    this one)."""
+    children = []
+    try:
+        for job, frames in jobs:
+            children.append(Child(job, scratch_dir, frames, python))
+        total = sum(c.frames for c in children) or 1
+        low, high = span
+        while True:
+            waiting = [c for c in children if not c.eof]
+            if not waiting:
+                break
+            readable, _, _ = select.select(waiting, [], [], POLL_SECONDS)
+            for child in readable:
+                child.pump()
+            if progress is not None:
+                progress.update(low + (high - low) * sum(c.done for c in children) / total)
+            if cancelled():
+                _stop([c.proc for c in children])
+                raise BackendError("cancelled")
+            # A child that closed its pipe without a result failed (error message or crash).
+            failed = [c for c in children if c.eof and not (c.answer and "result" in c.answer)]
+            if failed:
+                _stop([c.proc for c in children])
+                failed[0].outcome(what)
+        results = [c.outcome(what) for c in children]
+        if progress is not None:
+            progress.update(high)
+        return results
+    finally:
+        _stop([c.proc for c in children])
+        for child in children:
+            child.cleanup()
+
+
+def run_child(job: dict, what: str, timeout: float = 300.0, scratch_dir: Optional[str] = None,
+              python: Optional[str] = None):
+    """Run one short job (probe, thumbnail) in a child and return its result."""
+    deadline = time.monotonic() + timeout
+
+    def too_late():
+        if time.monotonic() > deadline:
+            raise BackendError(f"{what} failed: it took longer than {timeout:.0f} s.")
+        return False
+
+    return run_children([(job, 0)], what, cancelled=too_late, scratch_dir=scratch_dir, python=python)[0]
+
+
+def run_command(cmd: list, what: str, progress: Optional[Progress] = None,
+                cancelled: Callable[[], bool] = lambda: False, scratch_dir: Optional[str] = None) -> None:
+    """Run an ffmpeg command to the end, keeping the heartbeat and obeying cancellation."""
+    fd, errors_path = tempfile.mkstemp(prefix="render-ffmpeg-", suffix=".log", dir=scratch_dir)
+    try:
+        with os.fdopen(fd, "wb") as errors:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=errors, close_fds=True)
+        try:
+            while True:
+                try:
+                    proc.wait(POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if progress is not None:
+                    progress.tick()
+                if cancelled():
+                    raise BackendError("cancelled")
+        finally:
+            _stop([proc])
+        if proc.returncode != 0:
+            details = _tail(errors_path, 600) or f"exit status {proc.returncode}"
+            raise BackendError(f"{what} failed: {details}")
+    finally:
+        os.unlink(errors_path)

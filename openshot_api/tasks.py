@@ -52,8 +52,7 @@ class RenderMonitor:
         self.latest = 0.0
         self.last_write = 0.0
         self.stop = False
-        self.process = psutil.Process()
-        self.process.cpu_percent(None)
+        psutil.cpu_percent(None)  # starts the measurement window
 
     def progress(self, value):
         self.latest = max(self.latest, min(float(value), 99.9))
@@ -76,9 +75,11 @@ class RenderMonitor:
             export.progress = round(self.latest, 2)
             export.date_updated = _utcnow()
 
-    def stats(self):
-        return {"cpu": round(self.process.cpu_percent(None), 1),
-                "memory": round(self.process.memory_percent(), 1)}
+    @staticmethod
+    def stats():
+        """The machine's load over the render: the renderer works in child processes, so the
+        worker's own figures would say little."""
+        return {"cpu": round(psutil.cpu_percent(None), 1), "memory": round(psutil.virtual_memory().percent, 1)}
 
 
 def _claim(context, export_id, attempt):

@@ -18,6 +18,7 @@ Prints each tool's speed as multiples of real time and the ratio (renderer / ffm
 import argparse
 import json
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -89,6 +90,19 @@ def ffmpeg_command(a, b, logo, seconds, threads, output):
             "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", output]
 
 
+def child_cpu_seconds():
+    """CPU time (user + system) used so far by this process's finished children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(action):
+    """Run ``action``; return (wall seconds, CPU seconds of the processes it started)."""
+    cpu, started = child_cpu_seconds(), time.monotonic()
+    action()
+    return time.monotonic() - started, child_cpu_seconds() - cpu
+
+
 def describe(path):
     out = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
                           "stream=codec_name,width,height,nb_frames,duration", "-of", "json", path],
@@ -112,26 +126,32 @@ def main():
     print(f"composition: {args.seconds} s, {WIDTH}x{HEIGHT} @ {FPS} fps, 2 video layers + PNG, "
           f"2 sounds; threads={args.threads}, renderer segments={renderer.segments}")
 
-    best = {"renderer": None, "ffmpeg": None}
+    best = {}
     with tempfile.TemporaryDirectory() as out_dir:
         ours, theirs = os.path.join(out_dir, "renderer.mp4"), os.path.join(out_dir, "ffmpeg.mp4")
+        runs = {
+            "renderer": lambda: renderer.render(timeline, settings, ours, lambda p: None, lambda: False),
+            "ffmpeg": lambda: subprocess.run(ffmpeg_command(a, b, logo, args.seconds, args.threads, theirs),
+                                             check=True),
+        }
         for run in range(args.repeat):
-            started = time.monotonic()
-            renderer.render(timeline, settings, ours, lambda p: None, lambda: False)
-            took = time.monotonic() - started
-            best["renderer"] = min(best["renderer"] or took, took)
-            started = time.monotonic()
-            subprocess.run(ffmpeg_command(a, b, logo, args.seconds, args.threads, theirs), check=True)
-            took = time.monotonic() - started
-            best["ffmpeg"] = min(best["ffmpeg"] or took, took)
-            print(f"run {run + 1}: renderer {best['renderer']:.1f} s, ffmpeg {best['ffmpeg']:.1f} s (best so far)")
+            line = []
+            for name, action in runs.items():  # alternated, so both see the same machine load
+                wall, cpu = timed(action)
+                line.append(f"{name} {wall:.1f} s ({cpu:.1f} s CPU)")
+                if name not in best or wall < best[name][0]:
+                    best[name] = (wall, cpu)
+            print(f"run {run + 1}: " + ", ".join(line), flush=True)
         print("renderer output:", describe(ours))
         print("ffmpeg output:  ", describe(theirs))
-    ours_speed = args.seconds / best["renderer"]
-    ffmpeg_speed = args.seconds / best["ffmpeg"]
-    print(f"renderer (libopenshot): {ours_speed:.2f}x real time ({best['renderer']:.1f} s)")
-    print(f"ffmpeg, one command:    {ffmpeg_speed:.2f}x real time ({best['ffmpeg']:.1f} s)")
-    print(f"ratio renderer/ffmpeg:  {ours_speed / ffmpeg_speed:.2f}")
+    ours_speed = args.seconds / best["renderer"][0]
+    ffmpeg_speed = args.seconds / best["ffmpeg"][0]
+    print(f"renderer (libopenshot): {ours_speed:.2f}x real time ({best['renderer'][0]:.1f} s, "
+          f"{best['renderer'][1]:.1f} s CPU)")
+    print(f"ffmpeg, one command:    {ffmpeg_speed:.2f}x real time ({best['ffmpeg'][0]:.1f} s, "
+          f"{best['ffmpeg'][1]:.1f} s CPU)")
+    print(f"ratio renderer/ffmpeg:  {ours_speed / ffmpeg_speed:.2f} (CPU time ratio "
+          f"{best['ffmpeg'][1] / best['renderer'][1]:.2f})")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,9 @@ def make_app(global_config, settings):
     config.include(".resources.transcribe")
     config.include(".resources.info")
     config.include(".views")
+    # After views: the demo adds a browser-only view to the root route.
+    config.include(".openapi")
+    config.include(".demo")
     config.include(".admin")
     services.pm.hook.openshot_api_includeme(config=config)
 

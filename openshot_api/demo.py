@@ -53,8 +53,9 @@ def endpoint_groups(request):
         demo_url = None
         if "get" in item and "{" not in path and item["get"].get("security") != []:
             demo_url = request.route_url("demo", subpath=path.strip("/").split("/")) + "/"
+        summary = first.get("summary", "").split(" · ", 1)[-1]  # the service, not one method's verb
         groups.setdefault(first["tags"][0], []).append(
-            {"path": path, "methods": methods, "summary": first.get("summary", ""), "demo_url": demo_url})
+            {"path": path, "methods": methods, "summary": summary, "demo_url": demo_url})
     order = {name: index for index, name in enumerate(GROUP_ORDER)}
     return sorted(groups.items(), key=lambda g: (order.get(g[0], len(order)), g[0]))
 

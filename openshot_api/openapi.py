@@ -685,7 +685,7 @@ def document_for(request):
     """The document with ``servers`` pointing at the URL this request came to (proxy prefix
     included), built once per app."""
     registry = request.registry
-    cached = registry.get("openapi.document") if hasattr(registry, "get") else None
+    cached = registry.get("openapi.document")
     if cached is None:
         cached = build_document(registry)
         registry["openapi.document"] = cached
@@ -697,13 +697,19 @@ def document_for(request):
 # --- views --------------------------------------------------------------------------------------
 
 def openapi_json(request):
+    """GET /openapi.json: the document as JSON (what Swagger UI, Redoc and the demo read)."""
     body = json.dumps(document_for(request), indent=1, sort_keys=False)
     return Response(body, content_type=JSON, charset="utf-8")
 
 
 def openapi_yaml(request):
+    """GET /openapi.yaml: the same document as YAML, written out in full (no anchors)."""
     import yaml
-    body = yaml.safe_dump(document_for(request), sort_keys=False, allow_unicode=True, width=100)
+
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data):
+            return True
+    body = yaml.dump(document_for(request), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
     return Response(body, content_type=YAML_TYPE, charset="utf-8")
 
 

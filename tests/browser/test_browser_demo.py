@@ -28,6 +28,7 @@ def test_a_person_logs_in_and_creates_edits_and_deletes_a_project_through_the_de
     assert page.url == live_server.url + "/"
     assert page.inner_text("#demo-username") == live_server.username
     assert page.locator("a.endpoint-link", has_text=re.compile(r"^/projects/$")).count() == 1
+    browser_page.screenshot("demo-root.png", full_page=False)
 
     page.locator("a.endpoint-link", has_text=re.compile(r"^/projects/$")).click()
     page.wait_for_selector("#demo[data-ready='1']")

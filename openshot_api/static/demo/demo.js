@@ -272,8 +272,8 @@
   function referenceOptions(kind, datalist) {
     call("GET", "/" + kind + "/").then(function (response) {
       ((response.data && response.data.results) || []).forEach(function (item) {
-        datalist.append(el("option", {value: item.url, text: (item.name || item.title || item.json && item.json.name || "") +
-                                                          " #" + item.id}));
+        var label = item.name || item.title || (item.json && item.json.name) || "";
+        datalist.append(el("option", {value: item.url, text: label + " #" + item.id}));
       });
     });
   }
@@ -288,7 +288,9 @@
     } else if (prop.enum) {
       input = el("select", {name: name, id: id});
       if (!required || initial === undefined) input.append(el("option", {value: "", text: "—"}));
-      prop.enum.forEach(function (v) { input.append(el("option", {value: String(v), text: String(v), selected: v === initial})); });
+      prop.enum.forEach(function (v) {
+        input.append(el("option", {value: String(v), text: String(v), selected: v === initial}));
+      });
     } else if (prop.type === "boolean") {
       input = el("input", {type: "checkbox", name: name, id: id, checked: initial === true});
     } else if (isJsonField(prop)) {

@@ -9,10 +9,12 @@ exported as MP4: libx264 at 8 Mb/s (keyframe every 12 frames and no B-frames, wh
 libopenshot 0.2.7's writer asks x264 for) and AAC at 192 kb/s, 48 kHz stereo. The ffmpeg command
 does the same with overlay, fade (alpha) and amix (sum, as libopenshot mixes) filters.
 
-    python benchmarks/render_direct.py [--repeat 1] [--threads N] [--seconds 20] [--media DIR]
+    python benchmarks/render_direct.py [--repeat 1] [--threads N] [--segments N] [--seconds 20]
+                                       [--media DIR]
 
-Prints each tool's speed as multiples of real time and the ratio (renderer / ffmpeg); with
---repeat the best run of each is shown. The source media are made once with ffmpeg and kept in
+Prints each tool's speed as multiples of real time and the ratio (renderer / ffmpeg), plus the
+CPU time each used (less sensitive to other load on the machine); with --repeat the runs
+alternate and the best of each is compared. The source media are made once with ffmpeg and kept in
 --media (default: a folder in the system's temporary directory).
 """
 import argparse
@@ -116,11 +118,13 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="timed runs of each; the best is shown")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--segments", type=int, default=None,
+                        help="most parallel render processes (default: the renderer's)")
     parser.add_argument("--media", default=os.path.join(tempfile.gettempdir(), "openshot-api-bench"))
     args = parser.parse_args()
 
     a, b, logo = make_media(args.media, args.seconds)
-    renderer = LibopenshotRenderer(threads=args.threads)
+    renderer = LibopenshotRenderer(threads=args.threads, segments=args.segments)
     timeline = project(renderer, a, b, logo, args.seconds)
     settings = export_settings(args.seconds)
     print(f"composition: {args.seconds} s, {WIDTH}x{HEIGHT} @ {FPS} fps, 2 video layers + PNG, "

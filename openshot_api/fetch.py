@@ -367,3 +367,28 @@ def _unlink(path):
         os.unlink(path)
     except FileNotFoundError:
         pass
+
+
+def check_url_host(url: str, allow_private: bool = False) -> str:
+    """Resolve the host of an http(s) ``url`` and return the address to connect to; raise
+    BackendError when the scheme is wrong or (unless ``allow_private``) the host is not public."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BackendError(f"{_shown(url)} is not an http(s) URL")
+    allowed = (lambda address: True) if allow_private else is_public_address
+    return _checked_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), allowed)
+
+
+def post_url(url: str, body: bytes, headers: dict, *, timeout: float, allow_private: bool = False):
+    """POST ``body`` to ``url`` (webhooks) with the same address checks and pinning as downloads;
+    redirects are not followed. Returns the requests Response (its body read, at most 64 KiB)."""
+    address = check_url_host(url, allow_private)
+    parts = urlsplit(url)
+    with requests.Session() as session:
+        session.trust_env = False
+        session.mount(f"{parts.scheme}://", _PinnedAdapter(address, parts.hostname))
+        response = session.post(url, data=body, headers={**headers, "Host": parts.netloc.rpartition("@")[2]},
+                                timeout=timeout, allow_redirects=False, stream=True)
+        with response:
+            response._content = response.raw.read(64 * 1024, decode_content=True) or b""
+        return response

@@ -132,7 +132,8 @@ def probe(services, key):
         info = services.renderer.probe(path)
     except (BackendError, KeyError) as exc:
         raise bad_request("media", f"The file is not a media file libopenshot can read ({exc}).")
-    info["path"] = path
+    # Local storage: the file itself, as the spec shows; clouds: the key (the local copy is a cache).
+    info["path"] = path if services.storage.url(key) is None else key
     info.setdefault("file_size", str(services.storage.size(key)))
     return info
 

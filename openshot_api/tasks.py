@@ -27,7 +27,8 @@ from .db import job_session
 from .interfaces import BackendError
 from .media import output_prefix, work_dir
 from .models import Export, File
-from .settings import get_int
+from .fetch import post_url
+from .settings import get_bool, get_int
 from .worker import current
 
 log = logging.getLogger(__name__)
@@ -208,10 +209,13 @@ def send_webhook(export_id):
     timeout = get_int(context.settings, "openshot_api.webhook_timeout")
     retries_left = _retries_left()
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+        response = post_url(url, body, headers, timeout=timeout,
+                            allow_private=get_bool(context.settings, "openshot_api.allow_private_urls"))
         answer = (f"{response.status_code}: [{response.headers.get('Content-Type', '')}] "
                   f"{response.text[:2000]}")
         failed = response.status_code >= 500
+    except BackendError as exc:  # refused address: retrying will not help
+        answer, failed = f"refused: {exc}", False
     except requests.RequestException as exc:
         answer, failed = f"error: {type(exc).__name__}: {exc}", True
     if failed and retries_left:

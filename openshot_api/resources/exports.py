@@ -107,8 +107,16 @@ def check_overrides(overrides):
 def validate_export(request, export, project):
     """Everything that would make the render fail, as a 400 now: an empty project, a frame range
     outside it, an unknown codec or format."""
-    if export.webhook and not re.match(r"^https?://[^\s/]+", export.webhook):
-        raise bad_request("webhook", "Enter a valid http(s) URL.")
+    if export.webhook:
+        from ..fetch import check_url_host
+        from ..interfaces import BackendError
+        from ..settings import get_bool
+        if not re.match(r"^https?://[^\s/]+", export.webhook):
+            raise bad_request("webhook", "Enter a valid http(s) URL.")
+        try:
+            check_url_host(export.webhook, get_bool(request.registry.settings, "openshot_api.allow_private_urls"))
+        except BackendError as exc:
+            raise bad_request("webhook", str(exc))
     check_overrides(export.json or {})
     settings = timeline.export_settings(export, project)
     fps = Fraction(settings["fps"]["num"], settings["fps"]["den"])

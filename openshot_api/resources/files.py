@@ -1,6 +1,7 @@
 """/files/: uploaded or imported media, probed into ``json``."""
 import mimetypes
 import os
+import posixpath
 
 import colander
 from cornice import Service
@@ -60,13 +61,11 @@ def store_media(request, project, body, user_json):
     return key, info
 
 
-def file_json(info, user_json):
+def file_json(info, user_json, key):
     """Reader info first, then the client's own keys (``name``, ``url`` ...) that do not clash."""
     merged = dict(user_json)
     merged.update(info)
-    if "name" in user_json:
-        merged["name"] = user_json["name"]
-    merged.setdefault("name", os.path.basename(info.get("path", "")))
+    merged["name"] = user_json.get("name") or posixpath.basename(key)
     return merged
 
 
@@ -74,7 +73,7 @@ def create_file(request, project, body):
     too_large(request)
     data = validate(FileSchema(), body, "create")
     key, info = store_media(request, project, body, data["json"])
-    obj = File(project_id=project.id, media=key, json=file_json(info, data["json"]))
+    obj = File(project_id=project.id, media=key, json=file_json(info, data["json"], key))
     request.dbsession.add(obj)
     request.dbsession.flush()
     stored_cleanup_on_abort(request, key)
@@ -149,7 +148,8 @@ def _file_update(request, mode):
         delete_stored(request, [obj.media])
         stored_cleanup_on_abort(request, key)
         obj.media = key
-        set_json(obj, file_json(info, {**(obj.json or {}), **(user_json or {})}))
+        kept = {k: v for k, v in (obj.json or {}).items() if k not in info and k != "name"}
+        set_json(obj, file_json(info, {**kept, **(user_json or {})}, key))
     elif user_json is not None:
         set_json(obj, {**(obj.json or {}), **user_json})
     request.dbsession.flush()

@@ -55,11 +55,6 @@ class ExportPlan:
     concat_safe: bool = True
 
     @property
-    def frames(self) -> int:
-        """How many frames the export covers."""
-        return self.end_frame - self.start_frame + 1
-
-    @property
     def has_video(self) -> bool:
         """True when the output is a video stream (video, or waveform as a video)."""
         return self.muxer is not None and bool(self.video_codec)
@@ -69,11 +64,25 @@ class ExportPlan:
         """True when the output carries sound."""
         return self.muxer is not None and bool(self.audio_codec)
 
-    def to_json(self) -> dict:
-        """The plan as plain json (for the render child)."""
-        data = dict(self.__dict__)
-        data["fps"] = {"num": self.fps.numerator, "den": self.fps.denominator}
-        return data
+
+# Most bits per second per channel some encoders accept; above it they refuse to open. The
+# spec's examples ask for 1920000 (a video-era default), so asks are lowered to the maximum.
+PER_CHANNEL_BIT_RATE_LIMITS = {"libopus": 256000, "opus": 256000, "libvorbis": 240000, "vorbis": 240000}
+MP2_BIT_RATES = (32000, 48000, 56000, 64000, 80000, 96000, 112000, 128000, 160000, 192000, 224000,
+                 256000, 320000, 384000)
+
+
+def fit_audio_bit_rate(codec: str, bit_rate: int, channels: int) -> int:
+    """``bit_rate`` lowered to what ``codec`` accepts for ``channels`` (0 stays 0: the default)."""
+    if not bit_rate:
+        return 0
+    if codec in PER_CHANNEL_BIT_RATE_LIMITS:
+        return min(bit_rate, PER_CHANNEL_BIT_RATE_LIMITS[codec] * channels)
+    if codec in ("mp2", "libtwolame"):
+        return max([rate for rate in MP2_BIT_RATES if rate <= bit_rate] or [MP2_BIT_RATES[0]])
+    if codec == "ac3":
+        return min(bit_rate, 640000)
+    return bit_rate
 
 
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000_000, "mb": 1000_000, "g": 1000_000_000}
@@ -327,6 +336,7 @@ def parse_export(export: dict) -> ExportPlan:
         if audio_codec in ("libopus", "opus") and sample_rate not in (8000, 12000, 16000, 24000, 48000):
             raise ExportProblem(f"audio_codec: {audio_codec} needs a sample_rate of 48000 "
                                 f"(or 8000, 12000, 16000, 24000), not {sample_rate}.")
+        audio_bit_rate = fit_audio_bit_rate(audio_codec, audio_bit_rate, channels)
         muxer, extension, content_type = found.muxer, found.extension, found.content_type
         concat_safe = found.concat_safe
     return ExportPlan(

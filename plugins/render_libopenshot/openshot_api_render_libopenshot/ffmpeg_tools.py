@@ -3,7 +3,6 @@ ffmpeg build can encode and mux, joining parallel segments, encoding audio its w
 and drawing the picture of a whole waveform."""
 import functools
 import re
-import shutil
 import subprocess
 from typing import Optional
 
@@ -41,11 +40,6 @@ def muxers() -> frozenset:
         if match and match.group(1) != "=":
             found.update(match.group(1).split(","))
     return frozenset(found)
-
-
-def available() -> bool:
-    """True when both ffmpeg and ffprobe are on the PATH."""
-    return bool(shutil.which(FFMPEG) and shutil.which(FFPROBE))
 
 
 def base_command() -> list:

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.15      # how often cancelled() is asked
 HEARTBEAT_SECONDS = 0.5  # progress is reported at least this often, changed or not
 STOP_GRACE_SECONDS = 1.5  # a stopped child may finish its frame and close its writer
+STALL_SECONDS = 300.0    # a child silent this long is stuck (libopenshot can hang on odd media)
 CHILD_MODULE = "openshot_api_render_libopenshot.child"
 
 
@@ -90,6 +91,7 @@ class Child:
         self.answer = None
         self.buffer = b""
         self.eof = False
+        self.heard_at = time.monotonic()
         fd, self.stderr_path = tempfile.mkstemp(prefix="render-child-", suffix=".log", dir=scratch_dir)
         with os.fdopen(fd, "wb") as errors:
             self.proc = subprocess.Popen([python or sys.executable, "-m", CHILD_MODULE],
@@ -108,6 +110,7 @@ class Child:
     def pump(self) -> None:
         """Read what the child has written and act on whole lines."""
         chunk = os.read(self.fileno(), 65536)
+        self.heard_at = time.monotonic()
         if not chunk:
             self.eof = True
             return
@@ -156,12 +159,13 @@ class Child:
 
 def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
                  cancelled: Callable[[], bool] = lambda: False, span=(0.0, 100.0),
-                 scratch_dir: Optional[str] = None, python: Optional[str] = None) -> list:
+                 scratch_dir: Optional[str] = None, python: Optional[str] = None,
+                 stall_seconds: float = STALL_SECONDS) -> list:
     """Run ``jobs`` (each ``(job_dict, frames)``) in parallel children; return their results in
     order. Progress moves through ``span`` as frames are done; when ``cancelled()`` turns True
     the children are stopped and BackendError("cancelled") is raised; the first failure stops
-    the others and is raised. ``python`` is the interpreter that runs the children (default:
-    this one)."""
+    the others and is raised, as is a child silent for ``stall_seconds``. ``python`` is the
+    interpreter that runs the children (default: this one)."""
     children = []
     try:
         for job, frames in jobs:
@@ -180,6 +184,10 @@ def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
             if cancelled():
                 _stop([c.proc for c in children])
                 raise BackendError("cancelled")
+            if any(time.monotonic() - c.heard_at > stall_seconds for c in waiting):
+                _stop([c.proc for c in children])
+                raise BackendError(f"{what} failed: libopenshot stopped making progress "
+                                   f"(nothing for {stall_seconds:.0f} s).")
             # A child that closed its pipe without a result failed (error message or crash).
             failed = [c for c in children if c.eof and not (c.answer and "result" in c.answer)]
             if failed:

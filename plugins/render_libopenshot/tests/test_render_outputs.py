@@ -133,3 +133,13 @@ def test_thumbnails_in_text_formats_say_their_size(renderer, project, clip, fmt,
 def test_a_thumbnail_in_an_unknown_format_raises(renderer, project, clip):
     with pytest.raises(BackendError, match="image_format"):
         renderer.thumbnail(project(clip("red.mp4", 1, 1)), 1, 32, 24, "TGA", 100)
+
+
+@pytest.mark.parametrize("fmt, codec", [("ogg", "libvorbis"), ("opus", "libopus"), ("mp3", "libmp3lame")])
+def test_an_audio_bitrate_above_the_encoders_limit_is_lowered_to_it(renderer, project, clip, export, streams,
+                                                                    tmp_path, fmt, codec):
+    settings = export(export_type="audio", video_format=fmt, audio_codec=codec, audio_bitrate=1920000,
+                      channels=1, channel_layout=4, end_frame=15)
+    render(renderer, project(clip("red.mp4", 1, 1)), settings, tmp_path / "out")
+    (audio,) = streams(str(tmp_path / "out"))["streams"]
+    assert audio["channels"] == 1

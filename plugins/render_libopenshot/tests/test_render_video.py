@@ -168,3 +168,10 @@ def test_an_interlaced_export_is_encoded_with_the_requested_field_order(renderer
                             "stream=field_order", "-of", "csv=p=0", str(tmp_path / "out")],
                            capture_output=True, text=True, check=True).stdout.strip()
     assert order == "tt"
+
+
+def test_the_spec_example_export_renders_with_its_1920000_ac3_bitrate(renderer, project, clip, export,
+                                                                     streams, tmp_path):
+    settings = export(video_bitrate=8000000, audio_codec="ac3", audio_bitrate=1920000, end_frame=30)
+    render(renderer, project(clip("red.mp4", 1, 1)), settings, tmp_path / "out")
+    assert {s["codec_name"] for s in streams(str(tmp_path / "out"))["streams"]} == {"h264", "ac3"}

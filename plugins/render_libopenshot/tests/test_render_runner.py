@@ -1,0 +1,73 @@
+"""The render children seen from the caller: progress rules, crashes and stalls."""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from openshot_api.interfaces import BackendError
+from openshot_api_render_libopenshot import runner
+
+
+def render_children():
+    """Pids of this process's render children."""
+    found = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", runner.CHILD_MODULE],
+                           capture_output=True, text=True).stdout.split()
+    return [int(pid) for pid in found]
+
+
+def test_progress_never_goes_back_and_beats_at_least_twice_a_second():
+    seen = []
+    progress = runner.Progress(seen.append)
+    progress.update(10)
+    progress.update(5)
+    time.sleep(runner.HEARTBEAT_SECONDS + 0.05)
+    progress.tick()
+    assert seen == [10, 10]
+    progress.finish()
+    assert seen[-1] == 100
+
+
+def test_a_render_process_killed_by_the_system_fails_the_render_readably(
+        renderer, project, clip, export, tmp_path):
+    timeline = project(clip("red.mp4", 1, 1))
+
+    def kill_children():
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            pids = render_children()
+            if pids:
+                time.sleep(1.0)  # let it start rendering
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_children)
+    killer.start()
+    try:
+        with pytest.raises(BackendError, match="crashed \\(SIGKILL\\)"):
+            renderer.render(timeline, export(end_frame=30 * 300),
+                            str(tmp_path / "out"), lambda p: None, lambda: False)
+    finally:
+        killer.join()
+    assert render_children() == []
+
+
+def test_a_child_that_stops_making_progress_is_stopped_and_reported(project, clip, tmp_path):
+    fifo = str(tmp_path / "never-written.mp4")
+    os.mkfifo(fifo)  # opening it blocks forever: a real stall inside libopenshot's reader
+    stuck = clip("red.mp4", 1, 1)
+    stuck["reader"] = dict(stuck["reader"], path=fifo)
+    timeline = dict(project(stuck), channel_layout=3)
+    job = {"op": "render", "timeline": timeline, "first": 1, "last": 1, "settings": {"threads": 1}}
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="stopped making progress"):
+        runner.run_children([(job, 1)], "render", stall_seconds=2)
+    assert time.monotonic() - started < 8
+    assert render_children() == []

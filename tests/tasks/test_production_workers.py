@@ -148,8 +148,17 @@ def test_an_export_whose_worker_is_killed_is_retried_once_and_completes(stack, c
     # The whole worker, its processes and any render child, dies at once, as on a lost machine.
     victims = [doomed.pid] + [p.pid for p in psutil.Process(doomed.pid).children(recursive=True)]
     stop_worker(doomed, signal.SIGKILL)
-    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-                   for pid in victims)
+
+    def alive(pid):
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+    # Render children die with their worker (they are told when their parent goes).
+    deadline = time.time() + 5
+    while time.time() < deadline and any(alive(pid) for pid in victims):
+        time.sleep(0.1)
+    assert not [pid for pid in victims if alive(pid)]
     rescuer = start_worker(stack, "worker-rescuer")
     try:
         done = wait_for(client, export, timeout=300)

@@ -3,7 +3,7 @@ import colander
 from cornice import Service
 
 from ..db import after_commit
-from ..models import Clip, Effect, Export, File, Project
+from ..models import Project
 from .base import (Integer, JSONObject, body_of, get_owned, iso, no_content, owned_query, paginate,
                    set_json, validate)
 

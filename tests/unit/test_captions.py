@@ -2,13 +2,13 @@
 what it draws on a rendered frame."""
 import ctypes
 import json
-import os
 import subprocess
 
 import pytest
 
 from openshot_api import captions
 from openshot_api.captions import Cue
+from openshot_api_render_libopenshot.qt import ensure_gui_application
 
 openshot = pytest.importorskip("openshot")
 
@@ -135,22 +135,6 @@ def test_apply_captions_updates_the_clips_caption_effect_or_adds_one():
 
 # --- render and look ---------------------------------------------------------------------------
 
-_qt_alive = []
-
-
-def ensure_qt_gui_application():
-    """libopenshot draws text with Qt fonts, which crash without a QGuiApplication; make one
-    (offscreen) through Qt's C++ constructor, since no Python Qt binding is installed."""
-    core = ctypes.CDLL("libQt5Core.so.5", mode=ctypes.RTLD_GLOBAL)
-    if ctypes.c_void_p.in_dll(core, "_ZN16QCoreApplication4selfE").value:
-        return
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    gui = ctypes.CDLL("libQt5Gui.so.5", mode=ctypes.RTLD_GLOBAL)
-    argc = ctypes.c_int(1)
-    argv = (ctypes.c_char_p * 2)(b"openshot-api-tests", None)
-    app = ctypes.create_string_buffer(1024)  # larger than sizeof(QGuiApplication)
-    gui._ZN15QGuiApplicationC1ERiPPci(app, ctypes.byref(argc), argv, 0x050F00)
-    _qt_alive.extend([argc, argv, app])  # Qt keeps pointers to these
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +149,7 @@ class CaptionedTimeline:
     """A 320x180, 10 fps timeline with one black clip carrying ``effect``."""
 
     def __init__(self, image, effect, start=0.0):
-        ensure_qt_gui_application()
+        ensure_gui_application()
         self.timeline = openshot.Timeline(320, 180, openshot.Fraction(FPS, 1), 44100, 2,
                                           openshot.LAYOUT_STEREO)
         self.clip = openshot.Clip(image)

@@ -47,7 +47,7 @@ def _die_with_parent() -> None:
 
 def run(job: dict, channel: Channel):
     """Do ``job`` (its ``op``: probe, render, thumbnail) and return its result."""
-    from . import los  # imported here: libopenshot loads only once the channel is safe
+    from . import los
     los.setup(job.get("settings") or {})
     op = job.get("op")
     if op == "probe":
@@ -60,7 +60,8 @@ def run(job: dict, channel: Channel):
 
 
 def main() -> int:
-    """Read the job, run it, report; the exit status is 0 unless the channel itself broke."""
+    """Read the job, run it, report; the exit status is 0 unless the job could not start.
+    libopenshot is imported only here, once C-level stdout no longer reaches the channel."""
     channel = Channel()
     _die_with_parent()
 
@@ -73,7 +74,11 @@ def main() -> int:
     except ValueError as exc:
         channel.send(error=f"bad job: {exc}")
         return 2
-    from .los import Cancelled
+    try:
+        from .los import Cancelled
+    except ImportError as exc:
+        channel.send(error=f"libopenshot's Python module cannot be loaded ({exc}).")
+        return 2
     try:
         result = run(job, channel)
     except Cancelled:

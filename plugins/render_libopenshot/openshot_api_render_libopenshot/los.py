@@ -9,6 +9,7 @@ import zipfile
 import openshot
 
 from . import ffmpeg_tools
+from .qt import ensure_gui_application
 
 # Extensions of still pictures, read by an image reader first as OpenShot itself does; an
 # FFmpegReader reports them as zero-length videos.
@@ -34,6 +35,8 @@ def setup(settings: dict) -> None:
     config.FF_THREADS = threads
     config.HIGH_QUALITY_SCALING = False
     openshot.ZmqLogger.Instance().Connection("inproc://openshot-api-render")
+    # SVG titles and the Caption effect draw text, which needs a QGuiApplication.
+    ensure_gui_application()
 
 
 def _reader_info(reader) -> dict:

@@ -302,14 +302,19 @@ class LibopenshotRenderer(Renderer):
                 raise BackendError(f"{key} must be between 1 and 8192.")
         quality = max(0, min(100, int(quality if quality is not None else 100)))
         frame = max(1, int(frame_number or 1))
-        fps = timeline.get("fps") or {"num": 30, "den": 1}
+        # Only the picture matters here: odd sizes are evened, odd frame rates (some files
+        # report 90000 fps) replaced, and the sound settings fixed.
+        fps = timeline.get("fps") or {}
+        try:
+            rate = float(fps["num"]) / float(fps["den"])
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            rate = 0.0
         settings = {
             "export_type": "image", "video_format": "png",
             "width": int(timeline.get("width") or width) // 2 * 2 or 2,
             "height": int(timeline.get("height") or height) // 2 * 2 or 2,
-            "fps": fps, "sample_rate": timeline.get("sample_rate") or 44100,
-            "channels": timeline.get("channels") or 2,
-            "channel_layout": timeline.get("channel_layout") or 3,
+            "fps": fps if 1 <= rate <= 240 else {"num": 30, "den": 1},
+            "sample_rate": 48000, "channels": 2, "channel_layout": 3,
             "start_frame": frame, "end_frame": frame,
         }
         try:

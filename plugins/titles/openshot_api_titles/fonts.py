@@ -415,7 +415,10 @@ def draw_sheet(faces: list[Face]) -> bytes:
         column, row = divmod(number, ROWS_PER_COLUMN)
         text = f"{face.family} - {SAMPLE_TEXT}"
         try:
-            font = ImageFont.truetype(face.path, FONT_PX, index=face.index)
+            # BASIC layout: raqm would bind to whatever HarfBuzz the process already loaded
+            # (Qt's, once libopenshot ran here) and then draw nothing.
+            font = ImageFont.truetype(face.path, FONT_PX, index=face.index,
+                                      layout_engine=ImageFont.Layout.BASIC)
         except Exception:
             font, text = _fallback_font(), f"{face.family} (cannot be drawn)"
         # Drawn on its own strip so that a tall or wide face cannot spill onto its neighbours.

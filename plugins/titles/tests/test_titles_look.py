@@ -1,32 +1,16 @@
 """Titles rendered by libopenshot (the renderer the service uses): the pixels must show the
 requested colours where the text is and the background everywhere else."""
 import ctypes
-import os
 from array import array
 
 import pytest
 
 from openshot_api_titles import SvgTitleRenderer
+from openshot_api_render_libopenshot.qt import ensure_gui_application
 
 openshot = pytest.importorskip("openshot")
 
 YELLOW, BLUE, RED = (255, 204, 0), (0, 0, 255), (255, 0, 0)
-_qt_alive = []
-
-
-def ensure_qt_gui_application():
-    """libopenshot draws SVG text with Qt fonts, which crash without a QGuiApplication; make
-    one (offscreen) through Qt's C++ constructor, since no Python Qt binding is installed."""
-    core = ctypes.CDLL("libQt5Core.so.5", mode=ctypes.RTLD_GLOBAL)
-    if ctypes.c_void_p.in_dll(core, "_ZN16QCoreApplication4selfE").value:
-        return
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    gui = ctypes.CDLL("libQt5Gui.so.5", mode=ctypes.RTLD_GLOBAL)
-    argc = ctypes.c_int(1)
-    argv = (ctypes.c_char_p * 2)(b"openshot-api-tests", None)
-    app = ctypes.create_string_buffer(1024)  # larger than sizeof(QGuiApplication)
-    gui._ZN15QGuiApplicationC1ERiPPci(app, ctypes.byref(argc), argv, 0x050F00)
-    _qt_alive.extend([argc, argv, app])  # Qt keeps pointers to these
 
 
 def packed(rgb):
@@ -39,7 +23,7 @@ class Picture:
     """A title rendered by libopenshot's QtImageReader, as 32-bit pixels."""
 
     def __init__(self, svg: bytes, path):
-        ensure_qt_gui_application()
+        ensure_gui_application()
         path.write_bytes(svg)
         reader = openshot.QtImageReader(str(path))
         reader.Open()

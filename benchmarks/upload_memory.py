@@ -50,13 +50,8 @@ def clean_environment():
 def start_server(folder, port):
     """initdb, a user, and pserve on ``port``; returns (process, username, password, log path)."""
     ini = os.path.join(folder, "development.ini")
-    with open(os.path.join(REPO_ROOT, "development.ini")) as src:
-        text = src.read()
-    # The ini's own [DEFAULT] http_port wins over `pserve ... http_port=N` (PasteDeploy keeps
-    # the file's defaults), so the copy gets the port written in.
-    assert "\nhttp_port = 6543\n" in text, "development.ini no longer sets http_port as expected"
-    with open(ini, "w") as out:
-        out.write(text.replace("\nhttp_port = 6543\n", f"\nhttp_port = {port}\n"))
+    # A copy in another folder is a fresh instance (its state lives in var/ beside it).
+    shutil.copyfile(os.path.join(REPO_ROOT, "development.ini"), ini)
     env = clean_environment()
     cli = os.path.join(BIN, "openshot-api")
     subprocess.run([cli, "initdb", ini], check=True, env=env, capture_output=True)
@@ -65,7 +60,7 @@ def start_server(folder, port):
                    check=True, env=env, capture_output=True)
     log_path = os.path.join(folder, "server.log")
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([os.path.join(BIN, "pserve"), ini], stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen([os.path.join(BIN, "pserve"), ini, f"http_port={port}"], stdout=log, stderr=subprocess.STDOUT,
                                    env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while True:

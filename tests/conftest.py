@@ -77,6 +77,7 @@ def base_settings(tmp, url):
         "openshot_api.broker": "embedded",
         "openshot_api.embedded_worker": "false",
         "openshot_api.renderer": "libopenshot",
+        "openshot_api.transcriber": "whisper",
         "openshot_api.page_size": "5",
         "openshot_api.allow_private_urls": "true",
         "openshot_api.session_secret": "test-secret",

@@ -17,7 +17,7 @@ from ..media import check_media_path, files_prefix, probe, safe_filename, unique
 from ..models import Clip, Effect, File, Project
 from ..services import get_services
 from ..settings import get_int
-from .base import body_of, get_owned, set_json
+from .base import body_of, get_owned, owned_query, set_json
 from .clips import default_clip_json
 from .effects import effect_defaults
 from .projects import delete_stored, serialize_project
@@ -168,6 +168,17 @@ def _layer_map(data):
     return {n: n for n in numbers}
 
 
+def _own_key(path, own_media):
+    """The key of the user's stored media that ``path`` names (the key itself, or a server path
+    ending with it), or None."""
+    if path in own_media:
+        return path
+    for key in own_media:
+        if path.endswith("/" + key):
+            return key
+    return None
+
+
 def _number(value, field, default=0.0):
     try:
         return float(value if value is not None else default)
@@ -206,6 +217,9 @@ def project_load_post(request):
     for file in project.files:
         existing.setdefault(posixpath.basename(file.media), file)
         existing.setdefault((file.json or {}).get("name"), file)
+    # A project file exported by this service names media by server path; any of the user's
+    # own files stored under that key can supply it.
+    own_media = {f.media: f for f in request.dbsession.scalars(owned_query(File, request.identity))}
     stored, old_keys = [], [f.media for f in project.files]
     tm = request.tm.get()
     tm.addAfterCommitHook(lambda ok: ok or [storage.delete(k) for k in stored])
@@ -223,8 +237,9 @@ def project_load_post(request):
                 with archive.open(entries[name]) as src:
                     while chunk := src.read(1 << 20):
                         tmp.write(chunk)
-            elif name in existing:
-                with storage.open(existing[name].media) as src:
+            elif name in existing or _own_key(path, own_media):
+                source = existing.get(name) or own_media[_own_key(path, own_media)]
+                with storage.open(source.media) as src:
                     while chunk := src.read(1 << 20):
                         tmp.write(chunk)
             else:

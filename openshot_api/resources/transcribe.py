@@ -78,10 +78,12 @@ def file_transcribe_post(request):
     if not (file.json or {}).get("has_audio"):
         raise bad_request("media", "The file has no audio to transcribe.")
     model = pick_model(transcriber, data["model"], data["language"], data["translate"])
+    problem = transcriber.check(model, {})
+    if problem:
+        raise bad_request("model", problem)
     problem = transcriber.check(model, data["args"])
     if problem:
-        field = "args" if any(k in problem for k in data["args"]) or "arg" in problem else "model"
-        raise bad_request(field, problem)
+        raise bad_request("args", problem)
     if model.endswith(".en") and (data["translate"] or data["language"].lower() not in ("", "en", "english")):
         raise bad_request("model", f"{model} is an English-only model; it cannot translate or hear other languages.")
     job = {"status": "pending", "progress": 0.0, "model": model, "language": data["language"],

@@ -141,6 +141,19 @@ class ViewFacts:
         self._seen.add(code)
         scope = getattr(func, "__globals__", {})
         self._read_code(code, scope, func.__module__ or "", depth)
+        # Handlers made by a factory (resources.base.ProjectResource) reach the resource's own
+        # functions through their closure.
+        for cell in getattr(func, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, types.FunctionType):
+                if value.__name__.startswith("serialize_"):
+                    if value.__name__ not in self.serializers:
+                        self.serializers.append(value.__name__)
+                elif depth > 1:
+                    self._read(value, depth - 1)
 
     def _read_code(self, code, scope, module, depth):
         self.names.update(code.co_names)

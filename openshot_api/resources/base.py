@@ -283,3 +283,85 @@ def no_content(request):
     response.content_type = None
     response.body = b""
     return response
+
+
+class ProjectResource:
+    """The routes every resource owned through a project shares: ``/<plural>/``,
+    ``/<plural>/{id}/`` and ``/projects/{id}/<plural>/``. Lists, reads and deletes are the same
+    for all of them; creating and updating are the resource's own functions:
+
+    - ``create(request, project, body)`` answers the new object (``project`` comes from the body's
+      ``project`` field or from the nested URL);
+    - ``update(request, mode)`` with ``mode`` ``"replace"`` (PUT) or ``"update"`` (PATCH);
+    - ``stored(obj)`` lists the storage keys to delete with the object.
+    """
+
+    def __init__(self, name, plural, model, serialize, create, update, stored=None, description=""):
+        from cornice import Service
+        self.model, self.serialize = model, serialize
+        self.collection = Service(name=plural, path=f"/{plural}/", description=description)
+        self.item = Service(name=name, path=f"/{plural}/{{id}}/", description=f"One of {plural}")
+        self.nested = Service(name=f"project_{plural}", path=f"/projects/{{id}}/{plural}/",
+                              description=f"The {plural} of one project")
+
+        def list_all(request):
+            """Every object of this kind the user owns, a page at a time."""
+            return paginate(request, owned_query(model, request.identity).order_by(model.id), serialize)
+
+        def create_from_body(request):
+            """Create one; the body names its ``project`` by URL or id."""
+            body = body_of(request)
+            if body.get("project") in (None, ""):
+                raise invalid_fields({"project": [REQUIRED]})
+            return create(request, resolve_reference(request, body["project"], Project, "project"), body)
+
+        def list_of_project(request):
+            """The objects of this kind in one project, a page at a time."""
+            project = get_owned(request, Project, request.matchdict["id"])
+            query = owned_query(model, request.identity).where(model.project_id == project.id)
+            return paginate(request, query.order_by(model.id), serialize)
+
+        def create_in_project(request):
+            """Create one in the project of the URL."""
+            return create(request, get_owned(request, Project, request.matchdict["id"]), body_of(request))
+
+        def read(request):
+            """One object."""
+            return serialize(request, get_owned(request, model, request.matchdict["id"]))
+
+        def replace(request):
+            """Replace the object's fields (required fields must be sent)."""
+            return update(request, "replace")
+
+        def modify(request):
+            """Change only the fields sent."""
+            return update(request, "update")
+
+        def delete(request):
+            """Delete the object (and what it keeps in storage)."""
+            obj = get_owned(request, model, request.matchdict["id"])
+            if stored is not None:
+                from .projects import delete_stored
+                delete_stored(request, [key for key in stored(obj) if key])
+            request.dbsession.delete(obj)
+            return no_content(request)
+
+        # Named per resource: the OpenAPI document uses handler names as operation ids.
+        for func, func_name in ((list_all, f"{plural}_list"), (create_from_body, f"{name}_create"),
+                                (list_of_project, f"project_{plural}_list"),
+                                (create_in_project, f"project_{name}_create"), (read, f"{name}_get"),
+                                (replace, f"{name}_replace"), (modify, f"{name}_update"),
+                                (delete, f"{name}_delete")):
+            func.__name__ = func.__qualname__ = func_name
+        self.collection.add_view("GET", list_all)
+        self.collection.add_view("POST", create_from_body)
+        self.nested.add_view("GET", list_of_project)
+        self.nested.add_view("POST", create_in_project)
+        self.item.add_view("GET", read)
+        self.item.add_view("PUT", replace)
+        self.item.add_view("PATCH", modify)
+        self.item.add_view("DELETE", delete)
+
+    def includeme(self, config):
+        for service in (self.collection, self.item, self.nested):
+            config.add_cornice_service(service)

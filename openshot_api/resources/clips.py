@@ -1,12 +1,11 @@
 """/clips/: a file placed on a layer of the timeline, with its keyframes in ``json``."""
 import colander
-from cornice import Service
 
 from ..errors import bad_request, invalid_fields
 from ..models import Clip, File, Project
 from ..services import get_services
-from .base import (Integer, JSONObject, Number, body_of, get_owned, iso, no_content, owned_query,
-                   paginate, resolve_reference, set_json, validate)
+from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso,
+                   resolve_reference, set_json, validate)
 
 CLIP_ACTIONS = ("presets", "keyframes", "reset", "captions")
 # Image files have no length of their own; a new clip of one lasts this long unless told.
@@ -81,44 +80,6 @@ def create_clip(request, project, body):
     return serialize_clip(request, clip)
 
 
-clips = Service(name="clips", path="/clips/", description="Clips on timelines")
-clip_ = Service(name="clip", path="/clips/{id}/", description="One clip")
-project_clips = Service(name="project_clips", path="/projects/{id}/clips/",
-                        description="The clips of one project")
-
-
-@clips.get()
-def clip_list(request):
-    return paginate(request, owned_query(Clip, request.identity).order_by(Clip.id), serialize_clip)
-
-
-@clips.post()
-def clip_create(request):
-    body = body_of(request)
-    if body.get("project") in (None, ""):
-        raise invalid_fields({"project": ["This field is required."]})
-    project = resolve_reference(request, body["project"], Project, "project")
-    return create_clip(request, project, body)
-
-
-@project_clips.get()
-def project_clip_list(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    query = owned_query(Clip, request.identity).where(Clip.project_id == project.id).order_by(Clip.id)
-    return paginate(request, query, serialize_clip)
-
-
-@project_clips.post()
-def project_clip_create(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    return create_clip(request, project, body_of(request))
-
-
-@clip_.get()
-def clip_get(request):
-    return serialize_clip(request, get_owned(request, Clip, request.matchdict["id"]))
-
-
 def _clip_update(request, mode):
     clip = get_owned(request, Clip, request.matchdict["id"])
     body = body_of(request)
@@ -149,22 +110,6 @@ def _clip_update(request, mode):
     return serialize_clip(request, clip)
 
 
-@clip_.put()
-def clip_replace(request):
-    return _clip_update(request, "replace")
-
-
-@clip_.patch()
-def clip_update(request):
-    return _clip_update(request, "update")
-
-
-@clip_.delete()
-def clip_delete(request):
-    request.dbsession.delete(get_owned(request, Clip, request.matchdict["id"]))
-    return no_content(request)
-
-
-def includeme(config):
-    for service in (clips, clip_, project_clips):
-        config.add_cornice_service(service)
+resource = ProjectResource("clip", "clips", Clip, serialize_clip, create_clip, _clip_update,
+                           description="Clips: files placed on the layers of a timeline")
+includeme = resource.includeme

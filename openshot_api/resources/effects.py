@@ -1,12 +1,11 @@
 """/effects/: libopenshot effects on a layer of the timeline."""
 import colander
-from cornice import Service
 
-from ..errors import bad_request, invalid_fields
+from ..errors import bad_request
 from ..models import Effect, Project
 from ..services import get_services
-from .base import (Integer, JSONObject, Number, body_of, get_owned, iso, no_content, owned_query,
-                   paginate, resolve_reference, set_json, validate)
+from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso,
+                   resolve_reference, set_json, validate)
 from .clips import check_range
 
 
@@ -65,44 +64,6 @@ def create_effect(request, project, body):
     return serialize_effect(request, effect)
 
 
-effects = Service(name="effects", path="/effects/", description="Effects on timelines")
-effect_ = Service(name="effect", path="/effects/{id}/", description="One effect")
-project_effects = Service(name="project_effects", path="/projects/{id}/effects/",
-                          description="The effects of one project")
-
-
-@effects.get()
-def effect_list(request):
-    return paginate(request, owned_query(Effect, request.identity).order_by(Effect.id), serialize_effect)
-
-
-@effects.post()
-def effect_create(request):
-    body = body_of(request)
-    if body.get("project") in (None, ""):
-        raise invalid_fields({"project": ["This field is required."]})
-    project = resolve_reference(request, body["project"], Project, "project")
-    return create_effect(request, project, body)
-
-
-@project_effects.get()
-def project_effect_list(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    query = owned_query(Effect, request.identity).where(Effect.project_id == project.id).order_by(Effect.id)
-    return paginate(request, query, serialize_effect)
-
-
-@project_effects.post()
-def project_effect_create(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    return create_effect(request, project, body_of(request))
-
-
-@effect_.get()
-def effect_get(request):
-    return serialize_effect(request, get_owned(request, Effect, request.matchdict["id"]))
-
-
 def _effect_update(request, mode):
     effect = get_owned(request, Effect, request.matchdict["id"])
     body = body_of(request)
@@ -125,22 +86,6 @@ def _effect_update(request, mode):
     return serialize_effect(request, effect)
 
 
-@effect_.put()
-def effect_replace(request):
-    return _effect_update(request, "replace")
-
-
-@effect_.patch()
-def effect_update(request):
-    return _effect_update(request, "update")
-
-
-@effect_.delete()
-def effect_delete(request):
-    request.dbsession.delete(get_owned(request, Effect, request.matchdict["id"]))
-    return no_content(request)
-
-
-def includeme(config):
-    for service in (effects, effect_, project_effects):
-        config.add_cornice_service(service)
+resource = ProjectResource("effect", "effects", Effect, serialize_effect, create_effect, _effect_update,
+                           description="Effects: libopenshot effects on the layers of a timeline")
+includeme = resource.includeme

@@ -7,12 +7,11 @@ from cornice import Service
 
 from .. import timeline
 from ..db import after_commit
-from ..errors import APIError, bad_request, invalid_fields
+from ..errors import APIError, bad_request
 from ..models import Export, Project
 from ..services import get_services
-from .base import (Integer, JSONObject, Scalar, body_of, get_owned, iso, no_content, owned_query, paginate,
-                   resolve_reference, set_json, validate)
-from .projects import CHANNEL_LAYOUTS, delete_stored
+from .base import (Integer, JSONObject, ProjectResource, Scalar, body_of, get_owned, iso, resolve_reference, set_json, validate)
+from .projects import CHANNEL_LAYOUTS
 
 EXPORT_TYPES = ("video", "audio", "image", "image sequence", "waveform")
 EXPORT_ACTIONS = ("download", "retry", "cancel", "storage")
@@ -210,46 +209,10 @@ def create_export(request, project, body):
     return serialize_export(request, export)
 
 
-exports = Service(name="exports", path="/exports/", description="Renders of projects")
-export_ = Service(name="export", path="/exports/{id}/", description="One export")
-project_exports = Service(name="project_exports", path="/projects/{id}/exports/",
-                          description="The exports of one project")
 export_retry = Service(name="export_retry", path="/exports/{id}/retry/", description="Render again")
 export_cancel = Service(name="export_cancel", path="/exports/{id}/cancel/", description="Stop a render")
 export_download = Service(name="export_download", path="/exports/{id}/download/",
                           description="The rendered output, for its owner")
-
-
-@exports.get()
-def export_list(request):
-    return paginate(request, owned_query(Export, request.identity).order_by(Export.id), serialize_export)
-
-
-@exports.post()
-def export_create(request):
-    body = body_of(request)
-    if body.get("project") in (None, ""):
-        raise invalid_fields({"project": ["This field is required."]})
-    project = resolve_reference(request, body["project"], Project, "project")
-    return create_export(request, project, body)
-
-
-@project_exports.get()
-def project_export_list(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    query = owned_query(Export, request.identity).where(Export.project_id == project.id).order_by(Export.id)
-    return paginate(request, query, serialize_export)
-
-
-@project_exports.post()
-def project_export_create(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    return create_export(request, project, body_of(request))
-
-
-@export_.get()
-def export_get(request):
-    return serialize_export(request, get_owned(request, Export, request.matchdict["id"]))
 
 
 def _export_update(request, mode):
@@ -268,23 +231,9 @@ def _export_update(request, mode):
     return serialize_export(request, export)
 
 
-@export_.put()
-def export_replace(request):
-    return _export_update(request, "replace")
-
-
-@export_.patch()
-def export_update(request):
-    return _export_update(request, "update")
-
-
-@export_.delete()
-def export_delete(request):
-    export = get_owned(request, Export, request.matchdict["id"])
-    if export.output:
-        delete_stored(request, [export.output])
-    request.dbsession.delete(export)
-    return no_content(request)
+resource = ProjectResource("export", "exports", Export, serialize_export, create_export, _export_update,
+                           stored=lambda export: [export.output],
+                           description="Exports: renders of a project by the workers")
 
 
 def retry(export):
@@ -342,5 +291,6 @@ def export_download_get(request):
 
 
 def includeme(config):
-    for service in (exports, export_, project_exports, export_retry, export_cancel, export_download):
+    resource.includeme(config)
+    for service in (export_retry, export_cancel, export_download):
         config.add_cornice_service(service)

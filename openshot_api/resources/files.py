@@ -7,12 +7,11 @@ import colander
 from cornice import Service
 from pyramid.response import FileResponse, Response
 
-from ..errors import bad_request, invalid_fields
+from ..errors import bad_request
 from ..media import import_media, media_url, probe, save_upload, too_large
 from ..models import File, Project
 from ..services import get_services
-from .base import (JSONObject, body_of, get_owned, iso, no_content, owned_query, paginate,
-                   resolve_reference, set_json, validate)
+from .base import (JSONObject, ProjectResource, body_of, get_owned, iso, resolve_reference, set_json, validate)
 from .projects import delete_stored
 
 FILE_ACTIONS = ("copy", "download", "text-replace", "thumbnail", "transcribe", "storage")
@@ -91,44 +90,6 @@ def stored_cleanup_on_abort(request, key):
     request.tm.get().addAfterCommitHook(hook)
 
 
-files = Service(name="files", path="/files/", description="Media files")
-file_ = Service(name="file", path="/files/{id}/", description="One media file")
-project_files = Service(name="project_files", path="/projects/{id}/files/",
-                        description="The files of one project")
-
-
-@files.get()
-def file_list(request):
-    return paginate(request, owned_query(File, request.identity).order_by(File.id), serialize_file)
-
-
-@files.post()
-def file_create(request):
-    body = body_of(request)
-    if body.get("project") in (None, ""):
-        raise invalid_fields({"project": ["This field is required."]})
-    project = resolve_reference(request, body["project"], Project, "project")
-    return create_file(request, project, body)
-
-
-@project_files.get()
-def project_file_list(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    query = owned_query(File, request.identity).where(File.project_id == project.id).order_by(File.id)
-    return paginate(request, query, serialize_file)
-
-
-@project_files.post()
-def project_file_create(request):
-    project = get_owned(request, Project, request.matchdict["id"])
-    return create_file(request, project, body_of(request))
-
-
-@file_.get()
-def file_get(request):
-    return serialize_file(request, get_owned(request, File, request.matchdict["id"]))
-
-
 def _file_update(request, mode):
     too_large(request)
     obj = get_owned(request, File, request.matchdict["id"])
@@ -156,22 +117,9 @@ def _file_update(request, mode):
     return serialize_file(request, obj)
 
 
-@file_.put()
-def file_replace(request):
-    return _file_update(request, "replace")
-
-
-@file_.patch()
-def file_update(request):
-    return _file_update(request, "update")
-
-
-@file_.delete()
-def file_delete(request):
-    obj = get_owned(request, File, request.matchdict["id"])
-    delete_stored(request, [obj.media])
-    request.dbsession.delete(obj)
-    return no_content(request)
+resource = ProjectResource("file", "files", File, serialize_file, create_file, _file_update,
+                           stored=lambda file: [file.media],
+                           description="Media files, uploaded or imported, probed into json")
 
 
 def stream_stored(request, key, filename=None):
@@ -207,5 +155,5 @@ def file_download_get(request):
 
 
 def includeme(config):
-    for service in (files, file_, project_files, file_download):
-        config.add_cornice_service(service)
+    resource.includeme(config)
+    config.add_cornice_service(file_download)

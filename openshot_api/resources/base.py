@@ -347,12 +347,12 @@ class ProjectResource:
             return no_content(request)
 
         # Named per resource: the OpenAPI document uses handler names as operation ids.
-        for func, func_name in ((list_all, f"{plural}_list"), (create_from_body, f"{name}_create"),
-                                (list_of_project, f"project_{plural}_list"),
-                                (create_in_project, f"project_{name}_create"), (read, f"{name}_get"),
-                                (replace, f"{name}_replace"), (modify, f"{name}_update"),
-                                (delete, f"{name}_delete")):
-            func.__name__ = func.__qualname__ = func_name
+        for handler, handler_name in ((list_all, f"{plural}_list"), (create_from_body, f"{name}_create"),
+                                      (list_of_project, f"project_{plural}_list"),
+                                      (create_in_project, f"project_{name}_create"), (read, f"{name}_get"),
+                                      (replace, f"{name}_replace"), (modify, f"{name}_update"),
+                                      (delete, f"{name}_delete")):
+            handler.__name__ = handler.__qualname__ = handler_name
         self.collection.add_view("GET", list_all)
         self.collection.add_view("POST", create_from_body)
         self.nested.add_view("GET", list_of_project)

@@ -1,18 +1,17 @@
 """File actions beyond CRUD: ``copy``, ``text-replace``, ``storage`` (and the export's ``storage``)."""
 import io
 import os
-import posixpath
 from xml.sax.saxutils import escape
 
 import colander
 from cornice import Service
 
 from ..errors import bad_request
-from ..media import files_prefix, probe, safe_filename, unique_key
+from ..media import safe_filename
 from ..models import Export, File, Project
 from ..services import get_services
 from .base import body_of, get_owned, resolve_reference, set_json, validate
-from .files import serialize_file, stored_cleanup_on_abort
+from .files import copy_file, serialize_file
 from .project_actions import storage_request, storage_size
 
 TEXT_EXTENSIONS = {".svg", ".vtt", ".srt", ".txt", ".json", ".xml", ".html", ".css", ".ass", ".ssa", ".csv", ".md"}
@@ -38,19 +37,10 @@ def file_copy_post(request):
     project = source.project
     if body.get("project") not in (None, ""):
         project = resolve_reference(request, body["project"], Project, "project")
-    services = get_services(request)
-    name = safe_filename(data["name"] or posixpath.basename(source.media))
-    if os.path.splitext(name)[1] == "":
+    name = safe_filename(data["name"]) if data["name"] else None
+    if name and not os.path.splitext(name)[1]:
         name += os.path.splitext(source.media)[1]
-    key = unique_key(services.storage, files_prefix(project.id), name)
-    services.storage.copy(source.media, key)
-    stored_cleanup_on_abort(request, key)
-    info = dict(source.json or {})
-    info.update(probe(services, key))
-    info["name"] = data["name"] or info.get("name") or name
-    copy = File(project_id=project.id, media=key, json=info)
-    request.dbsession.add(copy)
-    request.dbsession.flush()
+    copy = copy_file(request, source, project, name)
     request.response.status = 201
     return serialize_file(request, copy)
 

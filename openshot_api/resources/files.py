@@ -1,4 +1,5 @@
 """/files/: uploaded or imported media, probed into ``json``."""
+import copy
 import mimetypes
 import os
 import posixpath
@@ -8,7 +9,8 @@ from cornice import Service
 from pyramid.response import FileResponse, Response
 
 from ..errors import bad_request
-from ..media import import_media, media_url, probe, save_upload, too_large
+from ..media import (files_prefix, import_media, media_url, probe, safe_filename, save_upload,
+                     too_large, unique_key)
 from ..models import File, Project
 from ..services import get_services
 from .base import (JSONObject, ProjectResource, body_of, get_owned, iso, resolve_reference, set_json, validate)
@@ -78,6 +80,28 @@ def create_file(request, project, body):
     stored_cleanup_on_abort(request, key)
     request.response.status = 201
     return serialize_file(request, obj)
+
+
+def add_file(request, project, key, info):
+    """A File row for media already stored under ``key``; the media goes again if the request's
+    transaction fails."""
+    file = File(project_id=project.id, media=key, json=info)
+    request.dbsession.add(file)
+    request.dbsession.flush()
+    stored_cleanup_on_abort(request, key)
+    return file
+
+
+def copy_file(request, source, project, name=None):
+    """A copy of ``source`` with its own media, in ``project`` (the same one or another)."""
+    storage = get_services(request).storage
+    key = unique_key(storage, files_prefix(project.id), safe_filename(name or posixpath.basename(source.media)))
+    storage.copy(source.media, key)
+    info = copy.deepcopy(source.json or {})
+    if "path" in info:
+        info["path"] = storage.local_path(key) if storage.url(key) is None else key
+    info["name"] = name or posixpath.basename(key)
+    return add_file(request, project, key, info)
 
 
 def stored_cleanup_on_abort(request, key):

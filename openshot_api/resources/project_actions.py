@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from .. import timeline
 from ..errors import APIError, bad_request
-from ..media import files_prefix, output_prefix, unique_key
-from ..models import Clip, Effect, File, Project
+from ..media import files_prefix, output_prefix
+from ..models import Clip, Effect, Project
 from ..services import get_services
 from .base import Number, body_of, get_owned, validate
-from .files import serialize_file
+from .files import copy_file, serialize_file
 from .projects import serialize_project
 
 project_json = Service(name="project_json", path="/projects/{id}/json/",
@@ -83,45 +83,33 @@ class CopySchema(colander.MappingSchema):
     name = colander.SchemaNode(colander.String(), missing=None, validator=colander.Length(1, 255))
 
 
+def copy_clip(clip, project_id, file_map, **changes):
+    """A new Clip like ``clip`` in ``project_id``, on the copied file ``file_map[clip.file_id]``."""
+    data = copy_module.deepcopy(clip.json or {})
+    new_file = file_map[clip.file_id]
+    if isinstance(data.get("reader"), dict):
+        data["reader"]["path"] = new_file.json.get("path", data["reader"].get("path"))
+    fields = {"position": clip.position, "start": clip.start, "end": clip.end, "layer": clip.layer, **changes}
+    return Clip(project_id=project_id, file_id=new_file.id, json=data, **fields)
+
+
 def copy_project(request, source, name):
     """A new project of the same user with copies of the media, files, clips and effects."""
     session = request.dbsession
-    storage = get_services(request).storage
     target = Project(user_id=source.user_id, name=name, width=source.width, height=source.height,
                      fps_num=source.fps_num, fps_den=source.fps_den, sample_rate=source.sample_rate,
                      channels=source.channels, channel_layout=source.channel_layout,
                      json=copy_module.deepcopy(source.json or {}))
     session.add(target)
     session.flush()
-    file_map, copied = {}, []
-    for file in source.files:
-        key = unique_key(storage, files_prefix(target.id), posixpath.basename(file.media))
-        storage.copy(file.media, key)
-        copied.append(key)
-        data = copy_module.deepcopy(file.json or {})
-        if "path" in data:
-            data["path"] = storage.local_path(key) if storage.url(key) is None else key
-        new = File(project_id=target.id, media=key, json=data)
-        session.add(new)
-        session.flush()
-        file_map[file.id] = new
+    file_map = {file.id: copy_file(request, file, target, (file.json or {}).get("name")) for file in source.files}
     for clip in source.clips:
-        data = copy_module.deepcopy(clip.json or {})
-        if isinstance(data.get("reader"), dict):
-            data["reader"]["path"] = file_map[clip.file_id].json.get("path", data["reader"].get("path"))
-        session.add(Clip(project_id=target.id, file_id=file_map[clip.file_id].id, position=clip.position,
-                         start=clip.start, end=clip.end, layer=clip.layer, json=data))
+        session.add(copy_clip(clip, target.id, file_map))
     for effect in source.effects:
         session.add(Effect(project_id=target.id, title=effect.title, type=effect.type, position=effect.position,
                            start=effect.start, end=effect.end, layer=effect.layer,
                            json=copy_module.deepcopy(effect.json or {})))
     session.flush()
-
-    def cleanup(succeeded):
-        if not succeeded:
-            for key in copied:
-                storage.delete(key)
-    request.tm.get().addAfterCommitHook(cleanup)
     session.refresh(target)
     return target
 

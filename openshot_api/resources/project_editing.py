@@ -11,10 +11,11 @@ from cornice import Service
 from ..errors import bad_request
 from ..interfaces import BackendError
 from ..media import files_prefix, probe, unique_key
-from ..models import Clip, Effect, File, Project
+from ..models import Effect, Project
 from ..services import get_services
 from .base import Flag, Integer, JSONValue, Number, body_of, get_owned, resolve_reference, validate
-from .files import serialize_file, stored_cleanup_on_abort
+from .files import add_file, copy_file, serialize_file
+from .project_actions import copy_clip
 from .projects import serialize_project
 
 project_title = Service(name="project_title", path="/projects/{id}/title/",
@@ -70,13 +71,10 @@ def project_title_post(request):
     slug = re.sub(r"[^A-Za-z0-9]+", "-", data["text"])[:40].strip("-") or "Title"
     key = unique_key(services.storage, files_prefix(project.id), f"{slug}.svg")
     services.storage.save(key, io.BytesIO(svg), "image/svg+xml")
-    stored_cleanup_on_abort(request, key)
     info = probe(services, key)
     info["name"] = posixpath.basename(key)
     info["title"] = {"template": data["template"], **params}
-    file = File(project_id=project.id, media=key, json=info)
-    request.dbsession.add(file)
-    request.dbsession.flush()
+    file = add_file(request, project, key, info)
     request.response.status = 201
     return serialize_file(request, file)
 
@@ -191,28 +189,13 @@ def project_merge_post(request):
     if source.id == target.id:
         raise bad_request("project", "A project cannot be merged into itself.")
     session = request.dbsession
-    storage = get_services(request).storage
     parent_clips, parent_effects = list(target.clips), list(target.effects)
-    file_map = {}
-    for file in source.files:
-        key = unique_key(storage, files_prefix(target.id), posixpath.basename(file.media))
-        storage.copy(file.media, key)
-        stored_cleanup_on_abort(request, key)
-        info = copy_module.deepcopy(file.json or {})
-        if "path" in info and storage.url(key) is None:
-            info["path"] = storage.local_path(key)
-        new = File(project_id=target.id, media=key, json=info)
-        session.add(new)
-        session.flush()
-        file_map[file.id] = new
+    file_map = {file.id: copy_file(request, file, target, (file.json or {}).get("name")) for file in source.files}
     merged_clips, merged_effects = [], []
     for clip in source.clips:
-        data_json = copy_module.deepcopy(clip.json or {})
-        data_json.setdefault("original_merge_id", clip.id)
-        if isinstance(data_json.get("reader"), dict):
-            data_json["reader"]["path"] = file_map[clip.file_id].json.get("path")
-        new = Clip(project_id=target.id, file_id=file_map[clip.file_id].id, position=clip.position + data["position"],
-                   start=clip.start, end=clip.end, layer=max(0, clip.layer + data["layer"]), json=data_json)
+        new = copy_clip(clip, target.id, file_map, position=clip.position + data["position"],
+                        layer=max(0, clip.layer + data["layer"]))
+        new.json = {**new.json, "original_merge_id": (clip.json or {}).get("original_merge_id", clip.id)}
         session.add(new)
         merged_clips.append(new)
     for effect in source.effects:

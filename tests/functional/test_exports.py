@@ -189,11 +189,18 @@ def test_deleting_an_export_deletes_its_output(api, red_project, worker, registr
 
 
 class WebhookReceiver(http.server.BaseHTTPRequestHandler):
-    received = []
+    received, signatures, attempts, fail_first = [], [], 0, 0
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        WebhookReceiver.attempts += 1
+        if WebhookReceiver.fail_first:
+            WebhookReceiver.fail_first -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
         WebhookReceiver.received.append((self.headers["Content-Type"], body))
+        WebhookReceiver.signatures.append(self.headers.get("X-OpenShot-Signature"))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -205,7 +212,8 @@ class WebhookReceiver(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def webhook_url():
-    WebhookReceiver.received = []
+    WebhookReceiver.received, WebhookReceiver.signatures = [], []
+    WebhookReceiver.attempts = WebhookReceiver.fail_first = 0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebhookReceiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/hook/"
@@ -237,3 +245,32 @@ def test_webhook_can_be_form_encoded(api, red_project, worker, webhook_url):
     content_type, body = WebhookReceiver.received[0]
     assert content_type == "application/x-www-form-urlencoded"
     assert b"status=completed" in body
+
+
+def test_webhook_is_signed_when_a_secret_is_configured(api, red_project, worker, webhook_url):
+    import hashlib
+    import hmac
+    from openshot_api.worker import current
+    settings = current().settings
+    settings["openshot_api.webhook_secret"] = "s3cret"
+    try:
+        export = api.post_json(f"{red_project['url']}exports/", {"webhook": webhook_url}, status=201).json
+        wait_for(api, export)
+        deadline = time.time() + 20
+        while time.time() < deadline and not WebhookReceiver.received:
+            time.sleep(0.2)
+    finally:
+        settings["openshot_api.webhook_secret"] = ""
+    headers, body = WebhookReceiver.signatures[0], WebhookReceiver.received[0][1]
+    assert headers == "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+
+
+def test_a_failing_webhook_is_retried_and_its_last_answer_kept(api, red_project, worker, webhook_url):
+    WebhookReceiver.fail_first = 1
+    export = api.post_json(f"{red_project['url']}exports/", {"webhook": webhook_url}, status=201).json
+    wait_for(api, export)
+    deadline = time.time() + 30
+    while time.time() < deadline and "webhook" not in api.get(export["url"]).json["json"]:
+        time.sleep(0.2)
+    assert api.get(export["url"]).json["json"]["webhook"].startswith("200:")
+    assert WebhookReceiver.attempts == 2

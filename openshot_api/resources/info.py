@@ -12,7 +12,14 @@ info_plugins = Service(name="info_plugins", path="/info/plugins/", description="
 
 @info.get()
 def info_get(request):
-    return {name: request.route_url(name) for name in ("info_effects", "info_plugins")}
+    """Links to what /info/ offers here (plugins may add pages, e.g. fonts)."""
+    links = {}
+    for name in ("info_effects", "info_fonts", "info_plugins"):
+        try:
+            links[name.split("_", 1)[1]] = request.route_url(name)
+        except KeyError:  # that plugin is not installed
+            pass
+    return links
 
 
 @info_effects.get()

@@ -365,3 +365,12 @@ class ProjectResource:
     def includeme(self, config):
         for service in (self.collection, self.item, self.nested):
             config.add_cornice_service(service)
+
+
+def refuse_get_from_browsers(request):
+    """Action endpoints (retry, cancel, reset) also answer GET, as clients of the original API
+    call them that way; a browser session must still POST, so a link on another site cannot
+    trigger them with the user's cookie."""
+    if request.method == "GET" and getattr(request, "auth_method", None) == "session":
+        raise APIError(405, 'Method "GET" not allowed for a browser session; use POST.',
+                       headers={"Allow": "POST"})

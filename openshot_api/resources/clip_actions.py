@@ -7,7 +7,7 @@ from .. import captions, keyframes
 from ..errors import bad_request
 from ..models import Clip
 from ..services import get_services
-from .base import Flag, Number, body_of, get_owned, set_json, validate
+from .base import Flag, Number, body_of, get_owned, refuse_get_from_browsers, set_json, validate
 from .clips import serialize_clip
 
 clip_keyframes = Service(name="clip_keyframes", path="/clips/{id}/keyframes/",
@@ -98,7 +98,9 @@ def clip_presets_post(request):
 
 
 @clip_reset.post()
+@clip_reset.get()
 def clip_reset_post(request):
+    refuse_get_from_browsers(request)
     clip = get_owned(request, Clip, request.matchdict["id"])
     set_json(clip, keyframes.reset_keyframes(clip.json or {}))
     request.dbsession.flush()

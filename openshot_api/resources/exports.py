@@ -10,7 +10,8 @@ from ..db import after_commit
 from ..errors import APIError, bad_request
 from ..models import Export, Project
 from ..services import get_services
-from .base import (Integer, JSONObject, ProjectResource, Scalar, body_of, get_owned, iso, resolve_reference, set_json, validate)
+from .base import (Integer, JSONObject, ProjectResource, Scalar, body_of, get_owned, iso,
+                   refuse_get_from_browsers, resolve_reference, set_json, validate)
 from .projects import CHANNEL_LAYOUTS
 
 EXPORT_TYPES = ("video", "audio", "image", "image sequence", "waveform")
@@ -249,7 +250,9 @@ def retry(export):
 
 
 @export_retry.post()
+@export_retry.get()
 def export_retry_post(request):
+    refuse_get_from_browsers(request)
     export = get_owned(request, Export, request.matchdict["id"])
     if export.status in ("pending", "in-progress", "cancel"):
         raise APIError(400, f"The export is {export.status}; only a completed or failed export can be retried.")
@@ -261,7 +264,9 @@ def export_retry_post(request):
 
 
 @export_cancel.post()
+@export_cancel.get()
 def export_cancel_post(request):
+    refuse_get_from_browsers(request)
     from ..tasks import send_webhook
     export = get_owned(request, Export, request.matchdict["id"])
     if export.status in FINISHED:

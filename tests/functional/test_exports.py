@@ -274,3 +274,17 @@ def test_a_failing_webhook_is_retried_and_its_last_answer_kept(api, red_project,
         time.sleep(0.2)
     assert api.get(export["url"]).json["json"]["webhook"].startswith("200:")
     assert WebhookReceiver.attempts == 2
+
+
+def test_retry_and_cancel_also_answer_get_for_api_clients_but_not_for_browser_sessions(api, red_project, worker,
+                                                                                      wsgi_app):
+    import webtest
+    export = api.post_json(f"{red_project['url']}exports/", {}, status=201).json
+    wait_for(api, export)
+    assert api.get(f"{export['url']}retry/").json["json"]["retries"] == 1
+    wait_for(api, export)
+    browser = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "testserver"})
+    form = browser.get("/api-auth/login/").forms[0]
+    form["username"], form["password"] = api.username, api.password
+    form.submit()
+    browser.get(f"{export['url']}retry/", status=405)

@@ -4,7 +4,6 @@ import os
 import posixpath
 import re
 import secrets
-import shutil
 import tempfile
 import unicodedata
 
@@ -136,14 +135,6 @@ def probe(services, key):
     info["path"] = path if services.storage.url(key) is None else key
     info.setdefault("file_size", str(services.storage.size(key)))
     return info
-
-
-def copy_to_temp(services, key, suffix=""):
-    """A temporary local copy of a stored object (caller removes it)."""
-    fd, path = tempfile.mkstemp(dir=work_dir(services.settings), suffix=suffix)
-    with os.fdopen(fd, "wb") as out, services.storage.open(key) as src:
-        shutil.copyfileobj(src, out, 1024 * 1024)
-    return path
 
 
 def media_url(request, key):

@@ -4,7 +4,6 @@ import copy
 import math
 from fractions import Fraction
 
-from .resources.projects import CHANNEL_LAYOUTS
 
 OPENSHOT_VERSION = {"openshot-qt": "2.6.1", "libopenshot": "0.2.7"}
 
@@ -19,11 +18,6 @@ def project_length(project):
 def length_in_frames(project, fps=None):
     fps = fps or Fraction(project.fps_num, project.fps_den)
     return int(math.floor(project_length(project) * fps + 1e-6))
-
-
-def seconds_to_frame(seconds, fps):
-    """First frame is 1."""
-    return int(round(seconds * fps)) + 1
 
 
 def _ratio(width, height):
@@ -113,7 +107,3 @@ def export_settings(export, project):
         "interlaced": bool(overrides.get("interlaced", False)),
         "top_field_first": bool(overrides.get("top_field_first", True)),
     }
-
-
-def known_layout(value):
-    return value in CHANNEL_LAYOUTS

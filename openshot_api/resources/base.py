@@ -9,7 +9,7 @@ import colander
 from sqlalchemy import func, select
 
 from ..errors import APIError, bad_request, invalid_fields, not_found
-from ..models import Clip, Effect, Export, File, Project
+from ..models import Project
 from ..settings import get_int
 
 REQUIRED = "This field is required."
@@ -168,15 +168,6 @@ def validate(schema, body, mode):
         for path, msg in exc.asdict().items():
             errors.setdefault(path.split(".")[0], []).append(_message(msg))
         raise invalid_fields(errors)
-
-
-def absolute(request, route, **kw):
-    return request.route_url(route, **kw)
-
-
-def object_url(request, obj):
-    kind = {Project: "project", File: "file", Clip: "clip", Effect: "effect", Export: "export"}[type(obj)]
-    return request.route_url(kind, id=obj.id)
 
 
 _LINK = re.compile(r"^(?:https?://[^/]+)?/*(?P<kind>projects|files|clips|effects|exports)/(?P<id>\d+)/?$")

@@ -24,6 +24,18 @@ def _value_error(field, exc):
     return bad_request(field, str(exc))
 
 
+def _named(data, **lookups):
+    """Each field's canonical name through its lookup (property, curve, preset); an unknown name
+    is a 400 on that field listing the valid ones."""
+    names = {}
+    for field, lookup in lookups.items():
+        try:
+            names[field] = lookup(data[field])
+        except ValueError as exc:
+            raise _value_error(field, exc)
+    return names
+
+
 class KeyframeSchema(colander.MappingSchema):
     property = colander.SchemaNode(colander.String())
     position_in_seconds = colander.SchemaNode(Number(), validator=colander.Range(min=0))
@@ -41,14 +53,8 @@ def clip_keyframes_get(request):
 def clip_keyframes_post(request):
     clip = get_owned(request, Clip, request.matchdict["id"])
     data = validate(KeyframeSchema(), body_of(request), "create")
-    try:
-        prop = keyframes.property_name(data["property"])
-    except ValueError as exc:
-        raise _value_error("property", exc)
-    try:
-        curve = keyframes.curve_name(data["curve"])
-    except ValueError as exc:
-        raise _value_error("curve", exc)
+    names = _named(data, property=keyframes.property_name, curve=keyframes.curve_name)
+    prop, curve = names["property"], names["curve"]
     project = clip.project
     # Keyframe frames count from the file's first frame; the API counts from the clip's start.
     frame = keyframes.frame_for_seconds(clip.start + data["position_in_seconds"], project.fps_num, project.fps_den)
@@ -77,14 +83,8 @@ def clip_presets_get(request):
 def clip_presets_post(request):
     clip = get_owned(request, Clip, request.matchdict["id"])
     data = validate(PresetSchema(), body_of(request), "create")
-    try:
-        preset = keyframes.preset_name(data["preset"])
-    except ValueError as exc:
-        raise _value_error("preset", exc)
-    try:
-        curve = keyframes.curve_name(data["curve"])
-    except ValueError as exc:
-        raise _value_error("curve", exc)
+    names = _named(data, preset=keyframes.preset_name, curve=keyframes.curve_name)
+    preset, curve = names["preset"], names["curve"]
     project = clip.project
     try:
         updated = keyframes.apply_preset(clip.json or {}, preset, data["length_in_seconds"], curve,

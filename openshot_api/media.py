@@ -31,17 +31,17 @@ def output_prefix(project_id):
     return f"video/output/{project_id}/"
 
 
-def unique_key(storage, prefix, filename):
-    """``prefix + filename``, or with a short random suffix when that key is taken, so that two
-    uploads of the same name never overwrite each other."""
-    key = prefix + filename
-    if not storage.exists(key):
-        return key
-    stem, ext = os.path.splitext(filename)
-    while True:
-        key = f"{prefix}{stem}_{secrets.token_hex(4)}{ext}"
-        if not storage.exists(key):
-            return key
+def new_file_key(project_id, filename):
+    """A key for a new file of the project. The random folder keeps the name the client gave
+    while making the media URL impossible to guess (media is served to whoever has the URL)."""
+    return f"{files_prefix(project_id)}{secrets.token_hex(6)}/{filename}"
+
+
+def project_of_key(key):
+    """The id of the project whose folder holds ``key`` (``video/files/12/...``), or None for
+    media the operator placed elsewhere in the media folder."""
+    match = re.match(r"^video/(?:files|output)/(\d+)/", key)
+    return int(match.group(1)) if match else None
 
 
 def check_media_path(path):
@@ -63,9 +63,10 @@ def work_dir(settings):
     return root
 
 
-def import_media(services, project_id, spec):
+def import_media(services, project_id, spec, may_read=lambda key: True):
     """Bring the media named by a file's ``json`` (``url`` plus ``bucket``/``container``/``gcs``,
-    optional ``name``) into storage; return its key. Errors are 400s naming ``json``."""
+    optional ``name``) into storage; return its key. Errors are 400s naming ``json``.
+    ``may_read(key)`` says whether the client may use a path already in the media folder."""
     from .fetch import download_url
 
     settings = services.settings
@@ -75,7 +76,6 @@ def import_media(services, project_id, spec):
         raise bad_request("json", "url must be a non-empty string.")
     url = url.strip()
     max_bytes = get_int(settings, "openshot_api.max_download_bytes")
-    prefix = files_prefix(project_id)
     name = spec.get("name")
     if name is not None and not isinstance(name, str):
         raise bad_request("json", "name must be a string.")
@@ -91,7 +91,7 @@ def import_media(services, project_id, spec):
                 base = transfer.download(spec, tmp, max_bytes)
                 tmp.flush()
                 tmp.seek(0)
-                key = unique_key(storage, prefix, safe_filename(name or base))
+                key = new_file_key(project_id, safe_filename(name or base))
                 storage.save(key, tmp)
             return key
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
@@ -101,13 +101,14 @@ def import_media(services, project_id, spec):
                                     allow_private=get_bool(settings, "openshot_api.allow_private_urls"))
                 tmp.flush()
                 tmp.seek(0)
-                key = unique_key(storage, prefix, safe_filename(name or base))
+                key = new_file_key(project_id, safe_filename(name or base))
                 storage.save(key, tmp)
             return key
         source = check_media_path(url)
-        if not storage.exists(source):
+        # Another user's media answers exactly like missing media.
+        if not may_read(source) or not storage.exists(source):
             raise bad_request("json", f"url {source!r} does not exist in the media folder.")
-        key = unique_key(storage, prefix, safe_filename(name or posixpath.basename(source)))
+        key = new_file_key(project_id, safe_filename(name or posixpath.basename(source)))
         storage.copy(source, key)
         return key
     except BackendError as exc:
@@ -117,7 +118,7 @@ def import_media(services, project_id, spec):
 def save_upload(services, project_id, upload, name=None):
     """Store a multipart upload (a FieldStorage) in chunks; return its key."""
     filename = safe_filename(name or getattr(upload, "filename", None) or "upload")
-    key = unique_key(services.storage, files_prefix(project_id), filename)
+    key = new_file_key(project_id, filename)
     upload.file.seek(0)
     services.storage.save(key, upload.file)
     return key

@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from .errors import not_found
 from .media import check_media_path
 from .errors import APIError
+from .resources.base import may_read_key
 from .services import get_services
 
 ROOT_LINKS = ("projects", "files", "clips", "effects", "exports", "info")
@@ -26,6 +27,11 @@ def media_view(request):
     try:
         key = check_media_path(key)
     except APIError:
+        raise not_found()
+    # Media URLs work without credentials (as the spec's media folder does; the random folders
+    # in keys make them unguessable), but a signed-in user never sees another user's media.
+    if getattr(request, "auth_error", None) is not None or (
+            request.identity is not None and not may_read_key(request, key)):
         raise not_found()
     storage = get_services(request).storage
     try:

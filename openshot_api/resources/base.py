@@ -365,3 +365,14 @@ def refuse_get_from_browsers(request):
     if request.method == "GET" and getattr(request, "auth_method", None) == "session":
         raise APIError(405, 'Method "GET" not allowed for a browser session; use POST.',
                        headers={"Allow": "POST"})
+
+
+def may_read_key(request, key):
+    """Whether the user may use stored media ``key``: media in a project's folder belongs to that
+    project's owner; media the operator put elsewhere in the media folder is shared."""
+    from ..media import project_of_key
+    project_id = project_of_key(key)
+    if project_id is None:
+        return True
+    query = owned_query(Project, request.identity).where(Project.id == project_id)
+    return request.dbsession.scalar(query) is not None

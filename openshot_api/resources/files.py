@@ -9,11 +9,11 @@ from cornice import Service
 from pyramid.response import FileResponse, Response
 
 from ..errors import bad_request
-from ..media import (files_prefix, import_media, media_url, probe, safe_filename, save_upload,
-                     too_large, unique_key)
+from ..media import (import_media, media_url, new_file_key, probe, safe_filename, save_upload,
+                     too_large)
 from ..models import File, Project
 from ..services import get_services
-from .base import (JSONObject, ProjectResource, body_of, get_owned, iso, resolve_reference, set_json, validate)
+from .base import (JSONObject, ProjectResource, may_read_key, body_of, get_owned, iso, resolve_reference, set_json, validate)
 from .projects import delete_stored
 
 FILE_ACTIONS = ("copy", "download", "text-replace", "thumbnail", "transcribe", "storage")
@@ -50,7 +50,7 @@ def store_media(request, project, body, user_json):
     elif upload not in (None, "", b""):
         raise bad_request("media", "The submitted data was not a file. Check the encoding type on the form.")
     elif user_json.get("url"):
-        key = import_media(services, project.id, user_json)
+        key = import_media(services, project.id, user_json, may_read=lambda key: may_read_key(request, key))
     else:
         raise bad_request("media", "No file was submitted (send `media` as a multipart file, or "
                                    "`json.url` to import one).")
@@ -95,7 +95,7 @@ def add_file(request, project, key, info):
 def copy_file(request, source, project, name=None):
     """A copy of ``source`` with its own media, in ``project`` (the same one or another)."""
     storage = get_services(request).storage
-    key = unique_key(storage, files_prefix(project.id), safe_filename(name or posixpath.basename(source.media)))
+    key = new_file_key(project.id, safe_filename(name or posixpath.basename(source.media)))
     storage.copy(source.media, key)
     info = copy.deepcopy(source.json or {})
     if "path" in info:

@@ -13,11 +13,11 @@ from pyramid.response import FileResponse
 
 from .. import timeline
 from ..errors import APIError, bad_request
-from ..media import check_media_path, files_prefix, probe, safe_filename, unique_key, work_dir
+from ..media import check_media_path, new_file_key, probe, safe_filename, work_dir
 from ..models import Clip, Effect, File, Project
 from ..services import get_services
 from ..settings import get_int
-from .base import body_of, get_owned, owned_query, set_json
+from .base import body_of, get_owned, may_read_key, owned_query, set_json
 from .clips import default_clip_json
 from .effects import effect_defaults
 from .projects import delete_stored, serialize_project
@@ -248,7 +248,7 @@ def project_load_post(request):
                     key_in_media = check_media_path(path)
                 except APIError:
                     pass
-                if not (key_in_media and storage.exists(key_in_media)):
+                if not (key_in_media and may_read_key(request, key_in_media) and storage.exists(key_in_media)):
                     field = "archive" if archive is not None else "json"
                     raise bad_request(field, f"The project uses {name or path!r}, which is not in the archive "
                                              "or the project.")
@@ -257,7 +257,7 @@ def project_load_post(request):
                         tmp.write(chunk)
             tmp.flush()
             tmp.seek(0)
-            key = unique_key(storage, files_prefix(project.id), safe_filename(name, f"media-{index}"))
+            key = new_file_key(project.id, safe_filename(name, f"media-{index}"))
             storage.save(key, tmp)
         stored.append(key)
         info = probe(services, key)

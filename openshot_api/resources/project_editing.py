@@ -10,7 +10,7 @@ from cornice import Service
 
 from ..errors import bad_request
 from ..interfaces import BackendError
-from ..media import files_prefix, probe, unique_key
+from ..media import new_file_key, probe
 from ..models import Effect, Project
 from ..services import get_services
 from .base import Flag, Integer, JSONValue, Number, body_of, get_owned, resolve_reference, validate
@@ -69,7 +69,7 @@ def project_title_post(request):
     except BackendError as exc:
         raise bad_request("template", str(exc))
     slug = re.sub(r"[^A-Za-z0-9]+", "-", data["text"])[:40].strip("-") or "Title"
-    key = unique_key(services.storage, files_prefix(project.id), f"{slug}.svg")
+    key = new_file_key(project.id, f"{slug}.svg")
     services.storage.save(key, io.BytesIO(svg), "image/svg+xml")
     info = probe(services, key)
     info["name"] = posixpath.basename(key)

@@ -1,4 +1,5 @@
 """Files: multipart uploads probed into json, imports by URL and by media path, download, delete."""
+import re
 import http.server
 import os
 import threading
@@ -13,7 +14,7 @@ def test_uploaded_video_is_probed_like_the_spec_shows(api, media):
     file = upload_file(api, project, media["red.mp4"])
     assert set(file) == {"url", "id", "media", "project", "actions", "json", "date_created", "date_updated"}
     assert file["project"] == project["url"]
-    assert file["media"] == f"http://testserver/media/video/files/{project['id']}/red.mp4"
+    assert re.fullmatch(rf"http://testserver/media/video/files/{project['id']}/[0-9a-f]{{12}}/red\.mp4", file["media"])
     info = file["json"]
     assert info["has_video"] and info["has_audio"]
     assert (info["width"], info["height"]) == (320, 240)
@@ -141,3 +142,20 @@ def test_another_users_file_is_invisible(api, other_api, media):
     mine = create_project(other_api)
     response = other_api.post_json("/clips/", {"project": mine["url"], "file": file["url"]}, status=404)
     assert response.json["file"] == ["Invalid hyperlink - Object does not exist."]
+
+
+def test_media_urls_work_without_credentials_but_never_for_another_user(api, other_api, anon, media):
+    project = create_project(api)
+    file = upload_file(api, project, media["green.png"])
+    path = file["media"].replace("http://testserver", "")
+    assert anon.get(path).body == open(media["green.png"], "rb").read()
+    assert api.get(path).status_int == 200
+    other_api.get(path, status=404)
+
+
+def test_another_users_media_path_cannot_be_imported(api, other_api, media):
+    project = create_project(api)
+    key = upload_file(api, project, media["green.png"])["media"].split("/media/", 1)[1]
+    mine = create_project(other_api)
+    refused = other_api.post_json("/files/", {"project": mine["url"], "json": {"url": key}}, status=400).json
+    assert "does not exist" in refused["json"][0]

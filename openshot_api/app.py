@@ -53,7 +53,7 @@ def make_app(global_config, settings):
     services = Services(settings)
     services.pm.hook.openshot_api_process_setup(settings=settings)
     # Fail at start-up, naming the setting, rather than on the first request.
-    services.storage, services.renderer
+    services.storage, services.renderer, services.title_renderer, services.transcriber
     config.registry["services"] = services
 
     config.include(".resources.projects")

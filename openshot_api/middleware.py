@@ -40,7 +40,9 @@ class ProxyHeaders:
 
 
 def wrap(app, settings):
+    registry = getattr(app, "registry", None)
     app = TrailingSlash(app)
     if get_bool(settings, "openshot_api.trusted_proxy"):
         app = ProxyHeaders(app)
+    app.registry = registry  # the Pyramid registry stays reachable from the outermost app
     return app

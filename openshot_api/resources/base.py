@@ -376,3 +376,22 @@ def may_read_key(request, key):
         return True
     query = owned_query(Project, request.identity).where(Project.id == project_id)
     return request.dbsession.scalar(query) is not None
+
+
+def keep_project(request, body, obj, what):
+    """An update may name the object's project but never another one: clips, effects and
+    exports do not move between projects."""
+    if body.get("project") not in (None, ""):
+        project = resolve_reference(request, body["project"], Project, "project")
+        if project.id != obj.project_id:
+            raise bad_request("project", f"{what} cannot move to another project.")
+
+
+def update_fields(obj, data):
+    """Set validated ``data`` on ``obj``; its ``json`` is merged into the object's json, which
+    also holds the defaults libopenshot gave it."""
+    user_json = data.pop("json", None)
+    for key, value in data.items():
+        setattr(obj, key, value)
+    if user_json is not None:
+        set_json(obj, {**(obj.json or {}), **user_json})

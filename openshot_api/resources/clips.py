@@ -2,10 +2,10 @@
 import colander
 
 from ..errors import bad_request, invalid_fields
-from ..models import Clip, File, Project
+from ..models import Clip, File
 from ..services import get_services
-from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso,
-                   resolve_reference, set_json, validate)
+from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso, keep_project,
+                   resolve_reference, set_json, update_fields, validate)
 
 CLIP_ACTIONS = ("presets", "keyframes", "reset", "captions")
 # Image files have no length of their own; a new clip of one lasts this long unless told.
@@ -86,10 +86,7 @@ def _clip_update(request, mode):
     data = validate(ClipSchema(), body, mode)
     if mode == "replace" and body.get("file") in (None, ""):
         raise invalid_fields({"file": ["This field is required."]})
-    if body.get("project") not in (None, ""):
-        project = resolve_reference(request, body["project"], Project, "project")
-        if project.id != clip.project_id:
-            raise bad_request("project", "A clip cannot move to another project.")
+    keep_project(request, body, clip, "A clip")
     if body.get("file") not in (None, ""):
         file = resolve_reference(request, body["file"], File, "file")
         if file.project_id != clip.project_id:
@@ -101,11 +98,7 @@ def _clip_update(request, mode):
     if data.get("end", 0) is None:
         data.pop("end")
     check_range(data.get("start", clip.start), data.get("end", clip.end))
-    user_json = data.pop("json", None)
-    for key, value in data.items():
-        setattr(clip, key, value)
-    if user_json is not None:
-        set_json(clip, {**(clip.json or {}), **user_json})
+    update_fields(clip, data)
     request.dbsession.flush()
     return serialize_clip(request, clip)
 

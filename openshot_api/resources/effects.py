@@ -2,10 +2,10 @@
 import colander
 
 from ..errors import bad_request
-from ..models import Effect, Project
+from ..models import Effect
 from ..services import get_services
-from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso,
-                   resolve_reference, set_json, validate)
+from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso, keep_project,
+                   set_json, update_fields, validate)
 from .clips import check_range
 
 
@@ -68,20 +68,13 @@ def _effect_update(request, mode):
     effect = get_owned(request, Effect, request.matchdict["id"])
     body = body_of(request)
     data = validate(EffectSchema(), body, mode)
-    if body.get("project") not in (None, ""):
-        project = resolve_reference(request, body["project"], Project, "project")
-        if project.id != effect.project_id:
-            raise bad_request("project", "An effect cannot move to another project.")
+    keep_project(request, body, effect, "An effect")
     check_range(data.get("start", effect.start), data.get("end", effect.end))
-    user_json = data.pop("json", None)
     if "type" in data:
         data["type"], defaults = effect_defaults(request, data["type"])
         if data["type"] != effect.type:
             set_json(effect, defaults)
-    for key, value in data.items():
-        setattr(effect, key, value)
-    if user_json is not None:
-        set_json(effect, {**(effect.json or {}), **user_json})
+    update_fields(effect, data)
     request.dbsession.flush()
     return serialize_effect(request, effect)
 

@@ -8,10 +8,10 @@ from cornice import Service
 from .. import timeline
 from ..db import after_commit
 from ..errors import APIError, bad_request
-from ..models import Export, Project
+from ..models import Export
 from ..services import get_services
-from .base import (Integer, JSONObject, ProjectResource, Scalar, body_of, get_owned, iso,
-                   refuse_get_from_browsers, resolve_reference, set_json, validate)
+from .base import (Integer, JSONObject, ProjectResource, Scalar, body_of, get_owned, iso, keep_project,
+                   refuse_get_from_browsers, set_json, validate)
 from .projects import CHANNEL_LAYOUTS
 
 EXPORT_TYPES = ("video", "audio", "image", "image sequence", "waveform")
@@ -220,10 +220,7 @@ def _export_update(request, mode):
     export = get_owned(request, Export, request.matchdict["id"])
     body = body_of(request)
     data = validate(ExportSchema(), body, mode)
-    if body.get("project") not in (None, ""):
-        project = resolve_reference(request, body["project"], Project, "project")
-        if project.id != export.project_id:
-            raise bad_request("project", "An export cannot move to another project.")
+    keep_project(request, body, export, "An export")
     if export.status in ("pending", "in-progress", "cancel") and set(data) - {"webhook", "json"}:
         raise APIError(400, "This export is being rendered; cancel it before changing how it renders.")
     _apply(data, export)

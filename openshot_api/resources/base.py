@@ -395,3 +395,12 @@ def update_fields(obj, data):
         setattr(obj, key, value)
     if user_json is not None:
         set_json(obj, {**(obj.json or {}), **user_json})
+
+
+def created(request, obj, serialize):
+    """The 201 answer for a new object, added to the session first if it is not there yet."""
+    if obj not in request.dbsession:
+        request.dbsession.add(obj)
+    request.dbsession.flush()
+    request.response.status = 201
+    return serialize(request, obj)

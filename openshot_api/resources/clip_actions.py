@@ -24,6 +24,13 @@ def _value_error(field, exc):
     return bad_request(field, str(exc))
 
 
+def _rewritten(request, clip, clip_json):
+    """Store the clip's new libopenshot json and answer the clip."""
+    set_json(clip, clip_json)
+    request.dbsession.flush()
+    return serialize_clip(request, clip)
+
+
 def _named(data, **lookups):
     """Each field's canonical name through its lookup (property, curve, preset); an unknown name
     is a 400 on that field listing the valid ones."""
@@ -62,9 +69,7 @@ def clip_keyframes_post(request):
         updated = keyframes.add_keyframe(clip.json or {}, prop, frame, data["value"], curve)
     except ValueError as exc:
         raise _value_error("value", exc)
-    set_json(clip, updated)
-    request.dbsession.flush()
-    return serialize_clip(request, clip)
+    return _rewritten(request, clip, updated)
 
 
 class PresetSchema(colander.MappingSchema):
@@ -92,9 +97,7 @@ def clip_presets_post(request):
                                          clip_position=clip.position, clip_start=clip.start, clip_end=clip.end)
     except ValueError as exc:
         raise _value_error("length_in_seconds", exc)
-    set_json(clip, updated)
-    request.dbsession.flush()
-    return serialize_clip(request, clip)
+    return _rewritten(request, clip, updated)
 
 
 @clip_reset.post()
@@ -102,9 +105,7 @@ def clip_presets_post(request):
 def clip_reset_post(request):
     refuse_get_from_browsers(request)
     clip = get_owned(request, Clip, request.matchdict["id"])
-    set_json(clip, keyframes.reset_keyframes(clip.json or {}))
-    request.dbsession.flush()
-    return serialize_clip(request, clip)
+    return _rewritten(request, clip, keyframes.reset_keyframes(clip.json or {}))
 
 
 class CaptionSchema(colander.MappingSchema):
@@ -148,9 +149,7 @@ def clip_captions_post(request):
     if not cues:
         raise bad_request("caption_text", "Send caption_text with at least one cue, or append_file_transcript.")
     defaults = get_services(request).renderer.effect_defaults("Caption")
-    set_json(clip, captions.apply_captions(clip.json or {}, cues, defaults=defaults))
-    request.dbsession.flush()
-    return serialize_clip(request, clip)
+    return _rewritten(request, clip, captions.apply_captions(clip.json or {}, cues, defaults=defaults))
 
 
 def includeme(config):

@@ -4,8 +4,21 @@ import colander
 from ..errors import bad_request, invalid_fields
 from ..models import Clip, File
 from ..services import get_services
-from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso, keep_project,
-                   resolve_reference, set_json, update_fields, validate)
+from .base import (
+    Integer,
+    JSONObject,
+    Number,
+    ProjectResource,
+    body_of,
+    created,
+    get_owned,
+    iso,
+    keep_project,
+    resolve_reference,
+    set_json,
+    update_fields,
+    validate,
+)
 
 CLIP_ACTIONS = ("presets", "keyframes", "reset", "captions")
 # Image files have no length of their own; a new clip of one lasts this long unless told.
@@ -74,10 +87,7 @@ def create_clip(request, project, body):
     clip_json = default_clip_json(request, file)
     clip_json.update(data.pop("json"))
     clip = Clip(project_id=project.id, file_id=file.id, json=clip_json, **data)
-    request.dbsession.add(clip)
-    request.dbsession.flush()
-    request.response.status = 201
-    return serialize_clip(request, clip)
+    return created(request, clip, serialize_clip)
 
 
 def _clip_update(request, mode):

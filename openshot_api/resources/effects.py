@@ -4,8 +4,20 @@ import colander
 from ..errors import bad_request
 from ..models import Effect
 from ..services import get_services
-from .base import (Integer, JSONObject, Number, ProjectResource, body_of, get_owned, iso, keep_project,
-                   set_json, update_fields, validate)
+from .base import (
+    Integer,
+    JSONObject,
+    Number,
+    ProjectResource,
+    body_of,
+    created,
+    get_owned,
+    iso,
+    keep_project,
+    set_json,
+    update_fields,
+    validate,
+)
 from .clips import check_range
 
 
@@ -58,10 +70,7 @@ def create_effect(request, project, body):
     defaults.update(data.pop("json"))
     data["title"] = data["title"] or data["type"]
     effect = Effect(project_id=project.id, json=defaults, **data)
-    request.dbsession.add(effect)
-    request.dbsession.flush()
-    request.response.status = 201
-    return serialize_effect(request, effect)
+    return created(request, effect, serialize_effect)
 
 
 def _effect_update(request, mode):

@@ -10,8 +10,20 @@ from ..db import after_commit
 from ..errors import APIError, bad_request
 from ..models import Export
 from ..services import get_services
-from .base import (Integer, JSONObject, ProjectResource, Scalar, body_of, get_owned, iso, keep_project,
-                   refuse_get_from_browsers, set_json, validate)
+from .base import (
+    Integer,
+    JSONObject,
+    ProjectResource,
+    Scalar,
+    body_of,
+    created,
+    get_owned,
+    iso,
+    keep_project,
+    refuse_get_from_browsers,
+    set_json,
+    validate,
+)
 from .projects import CHANNEL_LAYOUTS
 
 EXPORT_TYPES = ("video", "audio", "image", "image sequence", "waveform")
@@ -206,8 +218,7 @@ def create_export(request, project, body):
     request.dbsession.add(export)
     request.dbsession.flush()
     queue_render(request, export)
-    request.response.status = 201
-    return serialize_export(request, export)
+    return created(request, export, serialize_export)
 
 
 export_retry = Service(name="export_retry", path="/exports/{id}/retry/", description="Render again")

@@ -10,7 +10,7 @@ from ..errors import bad_request
 from ..media import safe_filename
 from ..models import Export, File, Project
 from ..services import get_services
-from .base import body_of, get_owned, resolve_reference, set_json, validate
+from .base import body_of, created, get_owned, resolve_reference, set_json, validate
 from .files import copy_file, serialize_file
 from .project_actions import storage_request, storage_size
 
@@ -40,9 +40,7 @@ def file_copy_post(request):
     name = safe_filename(data["name"]) if data["name"] else None
     if name and not os.path.splitext(name)[1]:
         name += os.path.splitext(source.media)[1]
-    copy = copy_file(request, source, project, name)
-    request.response.status = 201
-    return serialize_file(request, copy)
+    return created(request, copy_file(request, source, project, name), serialize_file)
 
 
 class TextReplaceSchema(colander.MappingSchema):

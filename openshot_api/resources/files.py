@@ -9,11 +9,21 @@ from cornice import Service
 from pyramid.response import FileResponse, Response
 
 from ..errors import bad_request
-from ..media import (import_media, media_url, new_file_key, probe, safe_filename, save_upload,
-                     too_large)
+from ..media import import_media, media_url, new_file_key, probe, safe_filename, save_upload, too_large
 from ..models import File, Project
 from ..services import get_services
-from .base import (JSONObject, ProjectResource, may_read_key, body_of, get_owned, iso, resolve_reference, set_json, validate)
+from .base import (
+    JSONObject,
+    ProjectResource,
+    body_of,
+    created,
+    get_owned,
+    iso,
+    may_read_key,
+    resolve_reference,
+    set_json,
+    validate,
+)
 from .projects import delete_stored
 
 FILE_ACTIONS = ("copy", "download", "text-replace", "thumbnail", "transcribe", "storage")
@@ -74,12 +84,7 @@ def create_file(request, project, body):
     too_large(request)
     data = validate(FileSchema(), body, "create")
     key, info = store_media(request, project, body, data["json"])
-    obj = File(project_id=project.id, media=key, json=file_json(info, data["json"], key))
-    request.dbsession.add(obj)
-    request.dbsession.flush()
-    stored_cleanup_on_abort(request, key)
-    request.response.status = 201
-    return serialize_file(request, obj)
+    return created(request, add_file(request, project, key, file_json(info, data["json"], key)), serialize_file)
 
 
 def add_file(request, project, key, info):

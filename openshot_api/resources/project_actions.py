@@ -11,7 +11,7 @@ from ..errors import APIError, bad_request
 from ..media import files_prefix, output_prefix
 from ..models import Clip, Effect, Project
 from ..services import get_services
-from .base import Number, body_of, get_owned, validate
+from .base import Number, body_of, created, get_owned, validate
 from .files import copy_file, serialize_file
 from .projects import serialize_project
 
@@ -118,9 +118,8 @@ def copy_project(request, source, name):
 def project_copy_post(request):
     source = get_owned(request, Project, request.matchdict["id"])
     data = validate(CopySchema(), body_of(request), "create")
-    target = copy_project(request, source, data["name"] or f"{source.name} (copy)")
-    request.response.status = 201
-    return serialize_project(request, target)
+    return created(request, copy_project(request, source, data["name"] or f"{source.name} (copy)"),
+                   serialize_project)
 
 
 STORAGE_BACKENDS = ("local", "cloud", "json")

@@ -13,7 +13,7 @@ from ..interfaces import BackendError
 from ..media import new_file_key, probe
 from ..models import Effect, Project
 from ..services import get_services
-from .base import Flag, Integer, JSONValue, Number, body_of, get_owned, resolve_reference, validate
+from .base import Flag, Integer, JSONValue, Number, body_of, created, get_owned, resolve_reference, validate
 from .files import add_file, copy_file, serialize_file
 from .project_actions import copy_clip
 from .projects import serialize_project
@@ -74,9 +74,7 @@ def project_title_post(request):
     info = probe(services, key)
     info["name"] = posixpath.basename(key)
     info["title"] = {"template": data["template"], **params}
-    file = add_file(request, project, key, info)
-    request.response.status = 201
-    return serialize_file(request, file)
+    return created(request, add_file(request, project, key, info), serialize_file)
 
 
 class MergeSchema(colander.MappingSchema):

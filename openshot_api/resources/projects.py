@@ -4,8 +4,19 @@ from cornice import Service
 
 from ..db import after_commit
 from ..models import Project
-from .base import (Integer, JSONObject, body_of, get_owned, iso, no_content, owned_query, paginate,
-                   set_json, validate)
+from .base import (
+    Integer,
+    JSONObject,
+    body_of,
+    created,
+    get_owned,
+    iso,
+    no_content,
+    owned_query,
+    paginate,
+    set_json,
+    validate,
+)
 
 CHANNEL_LAYOUTS = {
     4: "LAYOUT_MONO", 3: "LAYOUT_STEREO", 11: "LAYOUT_2POINT1", 259: "LAYOUT_2_1", 7: "LAYOUT_SURROUND",
@@ -120,11 +131,7 @@ def project_list(request):
 def project_create(request):
     data = validate(ProjectSchema(), body_of(request), "create")
     project_fps_valid(data)
-    obj = Project(user_id=request.identity.id, **data)
-    request.dbsession.add(obj)
-    request.dbsession.flush()
-    request.response.status = 201
-    return serialize_project(request, obj)
+    return created(request, Project(user_id=request.identity.id, **data), serialize_project)
 
 
 @project.get()

@@ -6,6 +6,7 @@ import sys
 
 def _settings(config_uri):
     from pyramid.paster import get_appsettings, setup_logging
+
     from .settings import read_settings
     setup_logging(config_uri)
     return read_settings(get_appsettings(config_uri, name="main"))
@@ -22,6 +23,7 @@ def alembic_config(settings):
 def initdb(settings):
     """Create or upgrade the schema with Alembic (safe to run again)."""
     from alembic import command
+
     from .db import make_engine
     engine = make_engine(settings)
     cfg = alembic_config(settings)
@@ -39,6 +41,7 @@ def cmd_initdb(args):
 def cmd_create_user(args):
     import transaction
     from sqlalchemy import select
+
     from .auth import create_user
     from .db import get_tm_session, make_engine, make_session_factory
     from .models import User

@@ -143,6 +143,7 @@ def media_url(request, key):
     if not key:
         return None
     from urllib.parse import quote
+
     from .services import get_services
     url = get_services(request).storage.url(key)
     return url or request.application_url + "/media/" + quote(key)

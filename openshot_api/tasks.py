@@ -17,17 +17,17 @@ import time
 from urllib.parse import urlencode
 
 import dramatiq
-from dramatiq.middleware import CurrentMessage
 import psutil
 import requests
+from dramatiq.middleware import CurrentMessage
 from sqlalchemy import update
 
 from . import timeline
 from .db import job_session
+from .fetch import post_url
 from .interfaces import BackendError
 from .media import output_prefix, work_dir
 from .models import Export, File
-from .fetch import post_url
 from .settings import get_bool, get_int
 from .worker import current
 

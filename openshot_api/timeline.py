@@ -4,7 +4,6 @@ import copy
 import math
 from fractions import Fraction
 
-
 OPENSHOT_VERSION = {"openshot-qt": "2.6.1", "libopenshot": "0.2.7"}
 
 

@@ -5,9 +5,8 @@ from pyramid.response import FileResponse
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
-from .errors import not_found
+from .errors import APIError, not_found
 from .media import check_media_path
-from .errors import APIError
 from .resources.base import may_read_key
 from .services import get_services
 

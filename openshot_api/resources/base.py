@@ -41,6 +41,11 @@ def body_of(request):
     return body
 
 
+def params_of(request):
+    """What an endpoint answering both GET and POST was asked: the query string or the body."""
+    return body_of(request) if request.method == "POST" else dict(request.GET)
+
+
 class JSONObject(colander.SchemaType):
     """The ``json`` field: an object, or a string holding one (escaped JSON, as the spec sends)."""
 

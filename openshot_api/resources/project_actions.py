@@ -11,7 +11,7 @@ from ..errors import APIError, bad_request
 from ..media import files_prefix, output_prefix
 from ..models import Clip, Effect, Project
 from ..services import get_services
-from .base import Number, body_of, created, get_owned, validate
+from .base import Number, body_of, created, get_owned, params_of, validate
 from .files import copy_file, serialize_file
 from .projects import serialize_project
 
@@ -143,7 +143,7 @@ def storage_size(request, backend, keys, prefixes, json_sizes):
 
 
 def storage_request(request):
-    body = body_of(request) if request.method == "POST" else dict(request.GET)
+    body = params_of(request)
     backend = str(body.get("backend") or "local").strip().lower()
     if backend not in STORAGE_BACKENDS:
         raise bad_request("backend", f"Choose one of {', '.join(STORAGE_BACKENDS)}.")
@@ -172,7 +172,7 @@ class FindSchema(colander.MappingSchema):
 @project_files_find.post()
 def project_files_find_view(request):
     project = get_owned(request, Project, request.matchdict["id"])
-    body = body_of(request) if request.method == "POST" else dict(request.GET)
+    body = params_of(request)
     data = validate(FindSchema(), body, "create")
     start = data["position_in_seconds"]
     end = start + data["length_in_seconds"] if data["length_in_seconds"] is not None else float("inf")

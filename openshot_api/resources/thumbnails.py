@@ -9,7 +9,7 @@ from ..errors import bad_request
 from ..interfaces import BackendError
 from ..models import File, Project
 from ..services import get_services
-from .base import Integer, body_of, get_owned, validate
+from .base import Integer, get_owned, params_of, validate
 
 IMAGE_TYPES = {"BMP": "image/bmp", "JPG": "image/jpeg", "JPEG": "image/jpeg", "PNG": "image/png",
                "PPM": "image/x-portable-pixmap", "XBM": "image/x-xbitmap", "XPM": "image/x-xpixmap"}
@@ -69,7 +69,7 @@ file_thumbnail = Service(name="file_thumbnail", path="/files/{id}/thumbnail/",
 @project_thumbnail.get()
 def project_thumbnail_view(request):
     project = get_owned(request, Project, request.matchdict["id"])
-    body = body_of(request) if request.method == "POST" else dict(request.GET)
+    body = params_of(request)
     params = validate(ThumbnailSchema(), body, "create")
     last = max(timeline.length_in_frames(project), 1)
     if params["frame_number"] > last:
@@ -85,7 +85,7 @@ def file_thumbnail_view(request):
         # The spec's fast default: JPEG, frame 60, 720p.
         params = {"frame_number": 60, "width": 1280, "height": 720, "image_format": "JPG", "image_quality": 90}
     else:
-        body = body_of(request) if request.method == "POST" else dict(request.GET)
+        body = params_of(request)
         params = validate(ThumbnailSchema(), body, "create")
     info = file.json or {}
     if not info.get("has_single_image"):

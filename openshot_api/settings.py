@@ -29,6 +29,21 @@ DEFAULTS = {
     "openshot_api.cookie_secure": "false",
     "openshot_api.work_dir": "",
     "openshot_api.plugins.blocklist": "",
+    # Untrusted input: where media is served from, and the limits every user's requests meet.
+    "openshot_api.media_url": "",
+    "openshot_api.max_json_bytes": str(16 * 1024 ** 2),
+    "openshot_api.max_json_depth": "100",
+    "openshot_api.max_export_frames": "216000",
+    "openshot_api.max_export_seconds": "7200",
+    "openshot_api.max_pixels": str(7680 * 4320),
+    "openshot_api.max_thumbnail_pixels": str(3840 * 2160),
+    "openshot_api.archive_max_entry_bytes": str(10 * 1024 ** 3),
+    "openshot_api.archive_max_ratio": "200",
+    "openshot_api.fonts_upload_for_everyone": "false",
+    # Thumbnails and probes answered inside requests: how many at once, and how long one may wait.
+    "openshot_api.sync_render_slots": "4",
+    "openshot_api.sync_render_slots_per_user": "2",
+    "openshot_api.sync_render_wait": "2",
     # Listed so OPENSHOT_API_* variables can set them; each plugin documents its own keys.
     "openshot_api.transcribe.model_dir": "",
     "openshot_api.transcribe.device": "cpu",

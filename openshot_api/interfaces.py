@@ -176,6 +176,12 @@ class Renderer(abc.ABC):
         """Return the encoded image (BMP, JPG, PNG, PPM, XBM or XPM) of frame ``frame_number``
         (first frame 1) of ``timeline``, scaled to ``width`` x ``height``."""
 
+    def asset_names(self) -> list[str]:
+        """Names of the read-only pictures the renderer ships for readers to use, such as the
+        transition masks desktop projects reference (``@transitions/common/fade.svg``); a
+        timeline given to ``render``/``thumbnail`` may name them as reader paths."""
+        return []
+
 
 class Transcriber(abc.ABC):
     """Turns speech in a media file into timed text."""

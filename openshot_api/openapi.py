@@ -378,6 +378,7 @@ SERVICES = {
         "class_name": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}}}}}},
     "info_plugins": {"answers": {"GET": {"type": "array", "items": {"type": "object", "properties": {
         "name": {"type": "string"}, "version": {"type": "string", "nullable": True}, "hooks": STRINGS}}}}},
+    "info_transitions": {"answers": {"GET": {"type": "object", "properties": {"transitions": STRINGS}}}},
     "info_fonts": {
         "fields": {"font_file": {**BINARY, "description": "A TrueType/OpenType font to add"}},
         "answers": {"GET": {"type": "array", "items": ref("FontFamily")},

@@ -58,9 +58,9 @@ def probe(path: str) -> dict:
     if not os.path.isfile(path):
         raise ValueError(f"{os.path.basename(path)} does not exist")
     ext = os.path.splitext(path)[1].lower().lstrip(".")
+    # Only the readers user json may name (openshot_api.readers.READER_TYPES): ImageMagick's
+    # ImageReader parses far more formats than a still picture needs.
     image_readers = [openshot.QtImageReader]
-    if getattr(openshot, "HAVE_IMAGEMAGICK", 0):
-        image_readers.append(openshot.ImageReader)
     order = image_readers + [openshot.FFmpegReader] if ext in STILL_EXTENSIONS \
         else [openshot.FFmpegReader] + image_readers
     info, errors = None, []
@@ -105,8 +105,7 @@ def check_readers(timeline: dict) -> None:
             continue
         seen.add(key)
         reader_class = getattr(openshot, str(reader.get("type")), None)
-        if reader_class not in (openshot.FFmpegReader, openshot.QtImageReader,
-                                getattr(openshot, "ImageReader", None)) or reader_class is None:
+        if reader_class not in (openshot.FFmpegReader, openshot.QtImageReader):
             raise ValueError(f"clip {clip.get('id')}: unknown reader type {reader.get('type')!r}")
         try:
             _reader_info(reader_class(reader["path"]))

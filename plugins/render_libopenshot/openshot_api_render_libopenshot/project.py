@@ -3,7 +3,11 @@ sized and timed for one export. Pure Python, so it is checked without libopensho
 import copy
 import os
 
+from openshot_api.readers import ASSET_PREFIX, READER_TYPES, ReaderProblem, iter_readers
+
 from .exports import ExportPlan
+
+ASSETS_DIR = os.path.dirname(os.path.abspath(__file__))  # holds transitions/
 
 # Keys of the project's clip and effect dicts that are the cloud API's, not libopenshot's.
 _CLOUD_ONLY = ("file_id", "title", "image", "url", "project", "actions", "file")
@@ -65,6 +69,48 @@ def check_media(project: dict) -> None:
                                  f"({os.path.basename(reader['path'])}).")
         if not os.access(reader["path"], os.R_OK):
             raise ProjectProblem(f"the media file of clip {name} cannot be read.")
+
+
+def asset_names() -> list:
+    """``@transitions/...`` names of the masks this plugin ships."""
+    root = os.path.join(ASSETS_DIR, "transitions")
+    names = []
+    for folder, _, files in os.walk(root):
+        for name in files:
+            relative = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            names.append(ASSET_PREFIX + relative)
+    return sorted(names)
+
+
+def allowed_readers(project: dict, check: bool = True) -> list:
+    """Check every reader of ``project`` (clips' media, Mask effects' pictures, at any depth)
+    and point built-in asset names at this plugin's files, in place; return the local paths
+    they read, which are all a render may see. A reader must be an FFmpegReader or
+    QtImageReader reading one of the project's ``files`` or an asset; anything else (another
+    path, a URL, a protocol such as concat:) raises ProjectProblem. ``check=False`` (a test
+    setting, to prove the sandbox alone holds) skips the checks but not the asset names."""
+    files = {os.path.abspath(f["path"]) for f in project.get("files") or [] if f.get("path")}
+    assets = set(asset_names())
+    seen = []
+    try:
+        readers = list(iter_readers({"clips": project.get("clips") or [],
+                                     "effects": project.get("effects") or []}, "project"))
+    except ReaderProblem as exc:
+        if check:
+            raise ProjectProblem(str(exc)) from None
+        readers = []
+    for where, reader in readers:
+        path = reader.get("path")
+        if isinstance(path, str) and path in assets:
+            path = reader["path"] = os.path.join(ASSETS_DIR, "transitions", path[len(ASSET_PREFIX):])
+        elif check and (not isinstance(path, str) or os.path.abspath(path) not in files
+                        or path != os.path.abspath(path)):
+            raise ProjectProblem(f"{where}: {str(path)[:80]!r} is not one of the project's files.")
+        if check and reader.get("type", "FFmpegReader") not in READER_TYPES:
+            raise ProjectProblem(f"{where}: reader type {reader.get('type')!r} is not allowed.")
+        if isinstance(path, str) and path not in seen:
+            seen.append(path)
+    return seen
 
 
 def _clip(data: dict, plan: ExportPlan, waveform: bool) -> dict:

@@ -29,6 +29,7 @@ How an export is rendered
   one, linear scale, full width = start_frame..end_frame), drawn by ffmpeg's showwavespic from
   libopenshot's mixed samples, ``wave_background_color`` alpha kept for png.
 """
+import copy
 import math
 import os
 import shutil
@@ -39,11 +40,17 @@ from openshot_api.interfaces import BackendError, ConfigurationError, Renderer
 
 from . import defaults, ffmpeg_tools, formats, project, runner
 from .exports import ExportPlan, ExportProblem, parse_export
+from .sandbox import Limits, Sandbox
 
 THUMBNAIL_FORMATS = ("BMP", "JPG", "JPEG", "PNG", "PPM", "XBM", "XPM")
 AUDIO_PREVIEW = (16, 16)   # picture size while only sound is wanted (pictures are thrown away)
 DEFAULT_SEGMENT_FRAMES = 150
 MAX_DEFAULT_SEGMENTS = 4   # each 1080p child holds about 1 GB of frame caches
+
+
+# Resource limits of each sandboxed process (see sandbox.py); settings override each number.
+RENDER_LIMITS = Limits(memory_mb=16384, cpu_seconds=6 * 3600, file_mb=64 * 1024, processes=4096)
+QUICK_LIMITS = Limits(memory_mb=8192, cpu_seconds=120, file_mb=512, processes=4096)
 
 
 def _setting_int(settings: dict, key: str, default: Optional[int], minimum: int = 1) -> Optional[int]:
@@ -75,32 +82,81 @@ class LibopenshotRenderer(Renderer):
 
     def __init__(self, threads: Optional[int] = None, cache_mb: Optional[int] = None,
                  segments: Optional[int] = None, segment_frames: int = DEFAULT_SEGMENT_FRAMES,
-                 work_dir: Optional[str] = None, python: Optional[str] = None):
+                 work_dir: Optional[str] = None, python: Optional[str] = None,
+                 sandbox: str = "bwrap", sandbox_user: str = "nobody", probe_timeout: int = 30,
+                 thumbnail_timeout: int = 15, render_limits: Limits = RENDER_LIMITS,
+                 quick_limits: Limits = QUICK_LIMITS, check_readers: bool = True):
         """``threads``: CPU threads one render may use (default: all); ``cache_mb``: the timeline
         frame cache of each render process (default: libopenshot's, a few frames);
         ``segments``: most parallel render processes (default: threads, at most 4);
         ``segment_frames``: fewest frames per parallel segment; ``work_dir``: scratch folder
         (default: beside the output file); ``python``: the interpreter that runs libopenshot in
         child processes (default: this one; set it when this process is not a plain Python,
-        e.g. under uWSGI)."""
+        e.g. under uWSGI); ``sandbox``: ``bwrap`` or ``none`` (see sandbox.py), run as
+        ``sandbox_user`` when this process is root; ``probe_timeout``/``thumbnail_timeout``:
+        seconds a probe or thumbnail may take; ``render_limits``/``quick_limits``: resource
+        limits of render children and of probe/thumbnail children; ``check_readers=False`` is
+        for tests only (proving the sandbox alone holds): readers are then not checked against
+        the project's files before libopenshot opens them."""
         self.threads = threads or os.cpu_count() or 2
         self.cache_mb = cache_mb
         self.segments = segments or max(1, min(self.threads, MAX_DEFAULT_SEGMENTS))
         self.segment_frames = segment_frames
         self.work_dir = work_dir
         self.python = python
+        self.sandbox = Sandbox(sandbox, sandbox_user)
+        self.probe_timeout = probe_timeout
+        self.thumbnail_timeout = thumbnail_timeout
+        self.render_limits = render_limits
+        self.quick_limits = quick_limits
+        self.check_readers = check_readers
 
     @classmethod
     def from_settings(cls, settings: dict, prefix: str = "openshot_api.render.") -> "LibopenshotRenderer":
         """Build from ini settings, all optional: ``<prefix>threads``, ``<prefix>cache_mb``,
-        ``<prefix>segments``, ``<prefix>segment_frames``, ``<prefix>work_dir``, ``<prefix>python``. Raises
-        ConfigurationError naming a key whose value is not a positive whole number."""
-        return cls(threads=_setting_int(settings, prefix + "threads", None),
-                   cache_mb=_setting_int(settings, prefix + "cache_mb", None),
-                   segments=_setting_int(settings, prefix + "segments", None),
-                   segment_frames=_setting_int(settings, prefix + "segment_frames", DEFAULT_SEGMENT_FRAMES),
+        ``<prefix>segments``, ``<prefix>segment_frames``, ``<prefix>work_dir``, ``<prefix>python``,
+        ``<prefix>sandbox``, ``<prefix>sandbox_user``, ``<prefix>probe_timeout``,
+        ``<prefix>thumbnail_timeout``, ``<prefix>max_memory_mb``, ``<prefix>max_cpu_seconds``,
+        ``<prefix>max_file_mb``, ``<prefix>max_processes`` (renders; probes and thumbnails keep
+        their own tighter CPU and file limits) and ``<prefix>unsafe_skip_reader_check`` (tests
+        only). Raises ConfigurationError naming a key whose value is not a positive whole number,
+        and when the sandbox cannot be set up."""
+        def number(key, default):
+            return _setting_int(settings, prefix + key, default)
+
+        render_limits = Limits(memory_mb=number("max_memory_mb", RENDER_LIMITS.memory_mb),
+                               cpu_seconds=number("max_cpu_seconds", RENDER_LIMITS.cpu_seconds),
+                               file_mb=number("max_file_mb", RENDER_LIMITS.file_mb),
+                               processes=number("max_processes", RENDER_LIMITS.processes))
+        quick_limits = Limits(memory_mb=render_limits.memory_mb, cpu_seconds=QUICK_LIMITS.cpu_seconds,
+                              file_mb=QUICK_LIMITS.file_mb, processes=render_limits.processes)
+        skip = str(settings.get(prefix + "unsafe_skip_reader_check") or "").strip().lower()
+        return cls(threads=number("threads", None),
+                   cache_mb=number("cache_mb", None),
+                   segments=number("segments", None),
+                   segment_frames=number("segment_frames", DEFAULT_SEGMENT_FRAMES),
                    work_dir=settings.get(prefix + "work_dir") or None,
-                   python=settings.get(prefix + "python") or None)
+                   python=settings.get(prefix + "python") or None,
+                   sandbox=settings.get(prefix + "sandbox") or "bwrap",
+                   sandbox_user=settings.get(prefix + "sandbox_user") or "nobody",
+                   probe_timeout=number("probe_timeout", 30),
+                   thumbnail_timeout=number("thumbnail_timeout", 15),
+                   render_limits=render_limits, quick_limits=quick_limits,
+                   check_readers=skip not in ("true", "1", "yes", "on"))
+
+    def asset_names(self) -> list:
+        """The transition masks this plugin ships (``@transitions/common/fade.svg`` ...)."""
+        return project.asset_names()
+
+    def _scratch(self, prefix: str, near: Optional[str] = None) -> str:
+        """A private folder for one job, writable by the sandboxed child."""
+        folder = tempfile.mkdtemp(prefix=prefix, dir=self.work_dir or near)
+        self.sandbox.prepare_scratch(folder)
+        return folder
+
+    def _child(self, readable: list, scratch: str, limits: Limits) -> list:
+        """The command of one render child seeing ``readable`` and writing in ``scratch``."""
+        return self.sandbox.python_command(runner.CHILD_MODULE, readable, scratch, limits, self.python)
 
     # -- reading media -------------------------------------------------------------------
 
@@ -117,9 +173,14 @@ class LibopenshotRenderer(Renderer):
         BackendError when libopenshot cannot read the file."""
         if not os.path.isfile(path):
             raise BackendError(f"{os.path.basename(path)} does not exist.")
-        job = {"op": "probe", "path": os.path.abspath(path), "settings": self._child_settings(2)}
-        return runner.run_child(job, "probe", timeout=120, scratch_dir=self.work_dir,
-                                python=self.python)
+        path = os.path.abspath(path)
+        job = {"op": "probe", "path": path, "settings": self._child_settings(2)}
+        scratch = self._scratch(".probe-")
+        try:
+            return runner.run_child(job, "probe", timeout=self.probe_timeout, scratch_dir=scratch,
+                                    command=self._child([path], scratch, self.quick_limits))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def clip_defaults(self, reader: dict) -> dict:
         """libopenshot's json for a new clip of ``reader`` (see defaults.clip_defaults)."""
@@ -160,22 +221,24 @@ class LibopenshotRenderer(Renderer):
             plan = parse_export(export)
             project.check_media(timeline)
             waveform = plan.export_type == "waveform"
+            timeline = copy.deepcopy(timeline)
+            readable = project.allowed_readers(timeline, self.check_readers)
             data = project.timeline_json(timeline, plan, waveform=waveform)
         except (ExportProblem, project.ProjectProblem) as exc:
             raise BackendError(str(exc)) from None
         reporter = runner.Progress(progress)
         reporter.tick(force=True)
-        scratch = tempfile.mkdtemp(prefix=".render-",
-                                   dir=self.work_dir or os.path.dirname(os.path.abspath(output_path)))
+        scratch = self._scratch(".render-", os.path.dirname(os.path.abspath(output_path)))
+        child = self._child(readable, scratch, self.render_limits)
         try:
             if plan.export_type == "image":
-                result = self._render_images(plan, data, scratch, reporter, cancelled, sequence=False)
+                result = self._render_images(plan, data, scratch, reporter, cancelled, child, sequence=False)
             elif plan.export_type == "image sequence":
-                result = self._render_images(plan, data, scratch, reporter, cancelled, sequence=True)
+                result = self._render_images(plan, data, scratch, reporter, cancelled, child, sequence=True)
             elif plan.export_type == "waveform" and plan.muxer is None:
-                result = self._render_waveform_image(plan, data, scratch, reporter, cancelled)
+                result = self._render_waveform_image(plan, data, scratch, reporter, cancelled, child)
             else:
-                result = self._render_media(plan, data, scratch, reporter, cancelled)
+                result = self._render_media(plan, data, scratch, reporter, cancelled, child)
             os.replace(result, output_path)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -190,7 +253,11 @@ class LibopenshotRenderer(Renderer):
         job.update(parts)
         return job
 
-    def _render_media(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled) -> str:
+    def _ffmpeg(self, cmd: list, scratch: str) -> list:
+        """An ffmpeg command over the job's own intermediate files, in the box too."""
+        return self.sandbox.wrap(cmd, [], scratch, self.render_limits)
+
+    def _render_media(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled, child) -> str:
         """Video, audio and waveform videos: writer output, raw sound, parallel segments."""
         ranges = [(plan.start_frame, plan.end_frame)]
         if plan.concat_safe or not plan.has_video:
@@ -225,7 +292,7 @@ class LibopenshotRenderer(Renderer):
                 parts["preview"] = list(AUDIO_PREVIEW)
             jobs.append((self._job(plan, data, first, last, threads, **parts), last - first + 1))
         span = (0.0, 95.0 if needs_mux else 99.0)
-        runner.run_children(jobs, "render", reporter, cancelled, span, scratch, self.python)
+        runner.run_children(jobs, "render", reporter, cancelled, span, scratch, child)
         if not needs_mux:
             return final
         raw = None
@@ -235,7 +302,7 @@ class LibopenshotRenderer(Renderer):
                  "sample_rate": plan.sample_rate, "channels": plan.channels}
         cmd = ffmpeg_tools.mux_command(video_paths, os.path.join(scratch, "parts.txt"), raw, audio,
                                        plan.muxer, final)
-        runner.run_command(cmd, "encoding the output", reporter, cancelled, scratch)
+        runner.run_command(self._ffmpeg(cmd, scratch), "encoding the output", reporter, cancelled, scratch)
         return final
 
     @staticmethod
@@ -248,7 +315,7 @@ class LibopenshotRenderer(Renderer):
                 os.unlink(path)
         return joined
 
-    def _render_images(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled,
+    def _render_images(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled, child,
                        sequence: bool) -> str:
         final = os.path.join(scratch, f"output.{plan.extension}")
         quality = 95 if plan.image_format in ("JPG", "JPEG") else -1
@@ -260,10 +327,11 @@ class LibopenshotRenderer(Renderer):
             images["file"] = final
         job = self._job(plan, data, plan.start_frame, last, self.threads, images=images)
         runner.run_children([(job, last - plan.start_frame + 1)], "render", reporter, cancelled,
-                            (0.0, 99.0), scratch, self.python)
+                            (0.0, 99.0), scratch, child)
         return final
 
-    def _render_waveform_image(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled) -> str:
+    def _render_waveform_image(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled,
+                               child) -> str:
         ranges = segment_ranges(plan.start_frame, plan.end_frame, self.segments, self.segment_frames)
         threads = max(1, self.threads // len(ranges))
         raw_paths, jobs = [], []
@@ -271,7 +339,7 @@ class LibopenshotRenderer(Renderer):
             raw_paths.append(os.path.join(scratch, f"part-{index:03d}.f32"))
             jobs.append((self._job(plan, data, first, last, threads, raw_audio=raw_paths[-1],
                                    preview=list(AUDIO_PREVIEW)), last - first + 1))
-        runner.run_children(jobs, "render", reporter, cancelled, (0.0, 95.0), scratch, self.python)
+        runner.run_children(jobs, "render", reporter, cancelled, (0.0, 95.0), scratch, child)
         raw = raw_paths[0] if len(raw_paths) == 1 else self._join_raw(raw_paths, scratch)
         if not os.path.getsize(raw):
             raise BackendError("render failed: the project has no sound to draw.")
@@ -283,7 +351,7 @@ class LibopenshotRenderer(Renderer):
         cmd = ffmpeg_tools.waveform_image_command(raw, plan.sample_rate, plan.channels, plan.width,
                                                   plan.height, plan.wave_color, plan.wave_background,
                                                   final, codec)
-        runner.run_command(cmd, "drawing the waveform", reporter, cancelled, scratch)
+        runner.run_command(self._ffmpeg(cmd, scratch), "drawing the waveform", reporter, cancelled, scratch)
         return final
 
     # -- thumbnails ----------------------------------------------------------------------
@@ -320,16 +388,19 @@ class LibopenshotRenderer(Renderer):
         try:
             plan = parse_export(settings)
             project.check_media(timeline)
+            timeline = copy.deepcopy(timeline)
+            readable = project.allowed_readers(timeline, self.check_readers)
             data = project.timeline_json(timeline, plan)
         except (ExportProblem, project.ProjectProblem) as exc:
             raise BackendError(str(exc)) from None
-        scratch = tempfile.mkdtemp(prefix=".thumbnail-", dir=self.work_dir)
+        scratch = self._scratch(".thumbnail-")
         try:
             output = os.path.join(scratch, "thumbnail." + fmt.lower())
             job = {"op": "thumbnail", "timeline": data, "frame": frame, "width": width,
                    "height": height, "format": fmt, "quality": quality, "output": output,
                    "settings": self._child_settings(2)}
-            runner.run_child(job, "thumbnail", timeout=120, scratch_dir=scratch, python=self.python)
+            runner.run_child(job, "thumbnail", timeout=self.thumbnail_timeout, scratch_dir=scratch,
+                             command=self._child(readable, scratch, self.quick_limits))
             with open(output, "rb") as src:
                 return src.read()
         finally:

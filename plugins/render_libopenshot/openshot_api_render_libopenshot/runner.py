@@ -81,11 +81,17 @@ def _tail(path: str, limit: int = 2000) -> str:
         return ""
 
 
+def child_command(python: Optional[str] = None) -> list:
+    """The plain (unsandboxed) command of a render child; sandbox.py wraps it for real jobs."""
+    return [python or sys.executable, "-m", CHILD_MODULE]
+
+
 class Child:
-    """One render child: started with a job, read line by line until it answers."""
+    """One render child: started with a job, read line by line until it answers. ``command``
+    starts it (a sandboxed one from sandbox.py, whose exit status 128+N means signal N)."""
 
     def __init__(self, job: dict, scratch_dir: Optional[str] = None, frames: int = 0,
-                 python: Optional[str] = None):
+                 command: Optional[list] = None):
         self.frames = frames
         self.done = 0
         self.answer = None
@@ -94,7 +100,7 @@ class Child:
         self.heard_at = time.monotonic()
         fd, self.stderr_path = tempfile.mkstemp(prefix="render-child-", suffix=".log", dir=scratch_dir)
         with os.fdopen(fd, "wb") as errors:
-            self.proc = subprocess.Popen([python or sys.executable, "-m", CHILD_MODULE],
+            self.proc = subprocess.Popen(command or child_command(),
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=errors, close_fds=True)
         try:
@@ -139,6 +145,8 @@ class Child:
             raise BackendError(f"{what} failed: {self.answer['error']}")
         if details:
             log.warning("%s failed; its log ends with:\n%s", what, details)
+        if code > 128:
+            code = 128 - code  # a sandboxed child's death by signal N comes back as 128+N
         if code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -159,17 +167,17 @@ class Child:
 
 def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
                  cancelled: Callable[[], bool] = lambda: False, span=(0.0, 100.0),
-                 scratch_dir: Optional[str] = None, python: Optional[str] = None,
+                 scratch_dir: Optional[str] = None, command: Optional[list] = None,
                  stall_seconds: float = STALL_SECONDS) -> list:
     """Run ``jobs`` (each ``(job_dict, frames)``) in parallel children; return their results in
     order. Progress moves through ``span`` as frames are done; when ``cancelled()`` turns True
     the children are stopped and BackendError("cancelled") is raised; the first failure stops
-    the others and is raised, as is a child silent for ``stall_seconds``. ``python`` is the
-    interpreter that runs the children (default: this one)."""
+    the others and is raised, as is a child silent for ``stall_seconds``. ``command`` starts
+    each child (default: this interpreter, unsandboxed)."""
     children = []
     try:
         for job, frames in jobs:
-            children.append(Child(job, scratch_dir, frames, python))
+            children.append(Child(job, scratch_dir, frames, command))
         total = sum(c.frames for c in children) or 1
         low, high = span
         while True:
@@ -204,7 +212,7 @@ def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
 
 
 def run_child(job: dict, what: str, timeout: float = 300.0, scratch_dir: Optional[str] = None,
-              python: Optional[str] = None):
+              command: Optional[list] = None):
     """Run one short job (probe, thumbnail) in a child and return its result."""
     deadline = time.monotonic() + timeout
 
@@ -213,7 +221,7 @@ def run_child(job: dict, what: str, timeout: float = 300.0, scratch_dir: Optiona
             raise BackendError(f"{what} failed: it took longer than {timeout:.0f} s.")
         return False
 
-    return run_children([(job, 0)], what, cancelled=too_late, scratch_dir=scratch_dir, python=python)[0]
+    return run_children([(job, 0)], what, cancelled=too_late, scratch_dir=scratch_dir, command=command)[0]
 
 
 def run_command(cmd: list, what: str, progress: Optional[Progress] = None,

@@ -77,11 +77,13 @@ def clip(renderer, probed):
 
 @pytest.fixture
 def project():
-    """``project(*clips, effects=[])``: a 320x240 30 fps 48 kHz stereo project dict."""
-    def make(*clips, effects=()):
+    """``project(*clips, effects=[], files=[])``: a 320x240 30 fps 48 kHz stereo project dict
+    whose ``files`` are the clips' media plus ``files`` (paths), as the core lists them."""
+    def make(*clips, effects=(), files=()):
+        paths = list(dict.fromkeys([c["reader"]["path"] for c in clips] + list(files)))
         return {"fps": {"num": FPS, "den": 1}, "width": WIDTH, "height": HEIGHT, "sample_rate": 48000,
                 "channels": 2, "channel_layout": 3, "duration": 2.0, "clips": list(clips),
-                "effects": list(effects)}
+                "effects": list(effects), "files": [{"id": str(n), "path": p} for n, p in enumerate(paths)]}
     return make
 
 

@@ -1,0 +1,148 @@
+"""Where libopenshot may read files from, decided by us.
+
+Any libopenshot object a user sends (a clip's or effect's ``json``, a project given to ``/load/``)
+can carry readers: ``{"type": "FFmpegReader", "path": ...}`` dicts that libopenshot opens with
+ffmpeg, Qt or ImageMagick, wherever they sit (the Mask effect's ``reader``, effects nested in a
+clip's ``effects`` ...). ffmpeg opens any URL or protocol it is given (``concat:``, ``http:``,
+``tcp:`` ...), so every reader must name one of the project's own files or one of the renderer's
+built-in assets; nothing else is ever written to the database or given to libopenshot.
+
+Stored form of a reader that is not a clip's own media (the clip's comes from its ``file``)::
+
+    {"type": "QtImageReader", "path": "mask.png", "file_id": "12"}   # a file of the project
+    {"type": "QtImageReader", "path": "@transitions/common/fade.svg"}  # a built-in asset
+
+Pure functions only: the web side (resources/readers.py) resolves references to files, the
+renderer plugin checks the final timeline again with ``iter_readers`` before libopenshot sees it.
+"""
+import re
+
+# Readers libopenshot may create from user json. Not: ImageReader and TextReader (ImageMagick
+# parses far too much), ChunkReader (a folder of files), Timeline (loads a project file from a
+# path), DummyReader/QtTextReader/QtHtmlReader (nothing a project made here needs).
+READER_TYPES = ("FFmpegReader", "QtImageReader")
+# Keys libopenshot reads as file names outside readers (OpenCV effects' data files).
+PATH_KEY = re.compile(r"^(path|.*_path)$")
+ASSET_PREFIX = "@transitions/"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class ReaderProblem(ValueError):
+    """A reader or path in libopenshot json that may not be used; ``where`` names it."""
+
+    def __init__(self, where: str, message: str):
+        super().__init__(f"{where}: {message}")
+        self.where = where
+
+
+def iter_readers(data, where="json", skip_top_reader=False):
+    """Yield ``(location, reader_dict)`` for every non-empty reader in ``data`` (any depth).
+    Raises ReaderProblem for a reader that is not an object and for any other non-empty path
+    key (``path``, ``*_path``) found outside readers. ``skip_top_reader`` leaves out
+    ``data["reader"]`` (a clip's own media, which comes from its file)."""
+    stack = [(data, where, not skip_top_reader)]
+    while stack:
+        node, here, readers_here = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, f"{here}[{i}]", True) for i, item in reversed(list(enumerate(node))))
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            place = f"{here}.{key}"
+            if key == "reader":
+                if not readers_here:
+                    continue
+                if value in (None, {}, ""):
+                    continue
+                if not isinstance(value, dict):
+                    raise ReaderProblem(place, "a reader must be an object.")
+                yield place, value
+                # A reader's own keys are checked by the caller; look inside for nested ones.
+                stack.extend((v, f"{place}.{k}", True) for k, v in value.items()
+                             if isinstance(v, (dict, list)))
+            elif isinstance(key, str) and PATH_KEY.match(key) and value not in (None, ""):
+                raise ReaderProblem(place, "file paths may only be given in a reader "
+                                           "(its path names one of the project's files).")
+            elif isinstance(value, (dict, list)):
+                stack.append((value, place, True))
+
+
+def parse_reference(path):
+    """What a reader's path names, as ``(kind, value)``: ``("id", 12)``, ``("key", storage key)``,
+    ``("asset", "@transitions/...")`` or ``("name", file name)``. Raises ValueError for anything
+    that could reach outside the project: other schemes (``concat:``, ``file:``, ``pipe:`` ...),
+    ``..``, NUL, and absolute paths that are not one of ours."""
+    if isinstance(path, bool) or not isinstance(path, (str, int)):
+        raise ValueError("the path must be a string naming one of the project's files.")
+    text = str(path).strip().replace("\\", "/")
+    if not text or "\x00" in text or any(ord(c) < 32 for c in text):
+        raise ValueError("the path is empty or holds control characters.")
+    if text.isdigit():
+        return "id", int(text)
+    url = re.match(r"^https?://[^/]+(/.*)$", text)
+    if url:
+        route = url.group(1).split("?", 1)[0]
+        match = re.search(r"/files/(\d+)/?$", route)
+        if match:
+            return "id", int(match.group(1))
+        match = re.search(r"/media/(.+)$", route)
+        if match:
+            from urllib.parse import unquote
+            return _plain("key", unquote(match.group(1)))
+        raise ValueError("a URL here must be one of the project's files (its url or media url).")
+    if ".." in text.split("/"):
+        raise ValueError("the path may not hold '..' parts.")
+    if re.match(r"^[A-Za-z]:/", text):
+        text = text[2:]  # a Windows drive: an absolute path like any other
+    if _SCHEME.match(text):
+        raise ValueError(f"{text.split(':', 1)[0]}: paths are not allowed; name one of the project's files.")
+    # Desktop projects name OpenShot's transitions relative to its install folder.
+    transitions = re.match(r"^(?:@transitions/|(?:.*/)?transitions/)(.+)$", text)
+    if transitions:
+        return "asset", ASSET_PREFIX + _plain("asset", transitions.group(1))[1]
+    if text.startswith("video/files/") or text.startswith("video/output/"):
+        return _plain("key", text)
+    if text.startswith("/"):
+        # An absolute path: only the tail that is one of our storage keys counts (projects
+        # saved by older versions of this service), or the plain name the desktop editor wrote.
+        key = re.search(r"/(video/(?:files|output)/.+)$", text)
+        if key:
+            return _plain("key", key.group(1))
+        return _plain("name", text.rsplit("/", 1)[-1])
+    return _plain("name", text.rsplit("/", 1)[-1] if "/" in text else text)
+
+
+def _plain(kind, text):
+    parts = text.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError("the path may not hold empty, '.' or '..' parts.")
+    return kind, text
+
+
+def rewrite_for_render(data, local_path_of_file_id, skip_top_reader=False):
+    """Point every stored reader of ``data`` (changed in place) at the local copy of its file,
+    ``local_path_of_file_id(file_id)`` (None when the file is gone: the reader is dropped, so
+    the effect renders as if it had none). Assets keep their ``@transitions/`` name, which the
+    renderer resolves to its own folder."""
+    for _, reader in list(iter_readers(data, skip_top_reader=skip_top_reader)):
+        if str(reader.get("path", "")).startswith(ASSET_PREFIX):
+            continue
+        local = local_path_of_file_id(str(reader.get("file_id", "")))
+        if local is None:
+            reader.clear()
+        else:
+            reader["path"] = local
+
+
+def remap_files(data, new_file_of, skip_top_reader=False):
+    """After copying a project's files, point the stored readers of ``data`` (changed in place)
+    at the copies: ``new_file_of(old_id)`` gives ``(new_id, name)`` or None (reader dropped)."""
+    for _, reader in list(iter_readers(data, skip_top_reader=skip_top_reader)):
+        if str(reader.get("path", "")).startswith(ASSET_PREFIX):
+            continue
+        new = new_file_of(str(reader.get("file_id", "")))
+        if new is None:
+            reader.clear()
+        else:
+            reader["file_id"], reader["path"] = str(new[0]), new[1]

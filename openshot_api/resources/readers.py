@@ -1,0 +1,79 @@
+"""Readers inside the libopenshot json users send, resolved to the project's own files (see
+openshot_api/readers.py for the rules and the stored form)."""
+import posixpath
+
+from ..errors import APIError, bad_request
+from ..models import File
+from ..readers import READER_TYPES, ReaderProblem, iter_readers, parse_reference
+from ..services import get_services
+from .base import owned_query
+
+
+def file_reader_type(file):
+    """The reader libopenshot uses for ``file`` (as probed)."""
+    kind = (file.json or {}).get("type")
+    if kind in READER_TYPES:
+        return kind
+    return "QtImageReader" if (file.json or {}).get("media_type") == "image" else "FFmpegReader"
+
+
+def file_name(file):
+    """The name a file goes by in project json (the last part of its storage key)."""
+    return posixpath.basename(file.media)
+
+
+def _find_file(request, project, kind, value):
+    files = list(project.files)
+    if kind == "id":
+        found = next((f for f in files if f.id == value), None)
+        if found is None:
+            owned = request.dbsession.scalar(owned_query(File, request.identity).where(File.id == value))
+            if owned is None:
+                raise LookupError("missing")
+        return found
+    if kind == "key":
+        return next((f for f in files if f.media == value), None)
+    return next((f for f in files if value in (file_name(f), (f.json or {}).get("name"))), None)
+
+
+def clean_readers(request, project, data, field="json", skip_top_reader=False):
+    """Check every reader inside ``data`` (in place) and rewrite it to its stored form: a file
+    of ``project`` or a built-in asset of the renderer. Anything else is a 400 naming ``field``
+    and the place inside it; a file id of another user is a 404, as everywhere."""
+    assets = None
+    try:
+        found = list(iter_readers(data, field, skip_top_reader))
+    except ReaderProblem as exc:
+        raise bad_request(field, str(exc))
+    for where, reader in found:
+        kind = reader.get("type")
+        if kind is not None and kind not in READER_TYPES:
+            raise bad_request(field, f"{where}.type: {kind!r} is not allowed; use one of "
+                                     f"{', '.join(READER_TYPES)}.")
+        if "file_id" in reader and str(reader["file_id"]).isdigit():
+            ref = ("id", int(reader["file_id"]))
+        else:
+            try:
+                ref = parse_reference(reader.get("path"))
+            except ValueError as exc:
+                raise bad_request(field, f"{where}.path: {exc}")
+        if ref[0] == "asset":
+            if assets is None:
+                assets = set(get_services(request).renderer.asset_names())
+            if ref[1] not in assets:
+                raise bad_request(field, f"{where}.path: {ref[1]!r} is not one of the built-in "
+                                         f"transitions (see /info/transitions/).")
+            reader.clear()
+            reader.update({"type": "QtImageReader", "path": ref[1]})
+            continue
+        try:
+            file = _find_file(request, project, *ref)
+        except LookupError:
+            raise APIError(404, f"{field}: Invalid hyperlink - Object does not exist.",
+                           {field: [f"{where}.path: Invalid hyperlink - Object does not exist."]})
+        if file is None:
+            raise bad_request(field, f"{where}.path: {reader.get('path')!r} is not one of this "
+                                     "project's files (give a file's url, id or name).")
+        reader.clear()
+        reader.update({"type": file_reader_type(file), "path": file_name(file), "file_id": str(file.id)})
+    return data

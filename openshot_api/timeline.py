@@ -4,6 +4,8 @@ import copy
 import math
 from fractions import Fraction
 
+from .readers import rewrite_for_render
+
 OPENSHOT_VERSION = {"openshot-qt": "2.6.1", "libopenshot": "0.2.7"}
 
 
@@ -26,12 +28,13 @@ def _ratio(width, height):
 
 def build(project, path_for=None):
     """The project as an OpenShot project dict. ``path_for(file)`` gives each file's local path
-    (renders); without it the path stored at probe time is kept."""
+    (renders: every reader in clips and effects then points at a local copy of one of the
+    project's files); without it each file goes by its storage key, a path relative to the
+    media folder that /load/ finds again among the user's own files."""
     files, readers = [], {}
     for f in project.files:
         reader = copy.deepcopy(f.json or {})
-        if path_for is not None:
-            reader["path"] = path_for(f)
+        reader["path"] = path_for(f) if path_for is not None else f.media
         reader["id"] = str(f.id)
         reader.setdefault("media_type", "video")
         readers[f.id] = reader
@@ -56,6 +59,12 @@ def build(project, path_for=None):
         effects.append(data)
     layer_numbers = sorted({c.layer for c in project.clips} | {e.layer for e in project.effects}
                            | {1, 2, 3, 4, 5})
+    if path_for is not None:
+        local = {str(f.id): readers[f.id]["path"] for f in project.files}
+        for item in clips:
+            rewrite_for_render(item, local.get, skip_top_reader=True)
+        for item in effects:
+            rewrite_for_render(item, local.get)
     return {
         "id": f"P{project.id}",
         "name": project.name,

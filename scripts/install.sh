@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="python3-openshot libqt5svg5 ffmpeg fontconfig fonts-dejavu-core fonts-liberation2 espeak-ng chromium chromium-driver"
+# bubblewrap and util-linux (prlimit, setpriv) build the sandbox render children run in.
+APT_PACKAGES="python3-openshot libqt5svg5 ffmpeg fontconfig fonts-dejavu-core fonts-liberation2 espeak-ng chromium chromium-driver bubblewrap util-linux"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -19,6 +19,7 @@ from .base import (
     update_fields,
     validate,
 )
+from .readers import clean_readers
 
 CLIP_ACTIONS = ("presets", "keyframes", "reset", "captions")
 # Image files have no length of their own; a new clip of one lasts this long unless told.
@@ -85,7 +86,8 @@ def create_clip(request, project, body):
         data["end"] = file_length(file) or DEFAULT_IMAGE_SECONDS
     check_range(data["start"], data["end"])
     clip_json = default_clip_json(request, file)
-    clip_json.update(data.pop("json"))
+    clip_json.update(clean_readers(request, project, data.pop("json"), skip_top_reader=True))
+    clip_json["reader"] = default_clip_json(request, file).get("reader", {})  # from its file only
     clip = Clip(project_id=project.id, file_id=file.id, json=clip_json, **data)
     return created(request, clip, serialize_clip)
 
@@ -97,6 +99,9 @@ def _clip_update(request, mode):
     if mode == "replace" and body.get("file") in (None, ""):
         raise invalid_fields({"file": ["This field is required."]})
     keep_project(request, body, clip, "A clip")
+    if data.get("json") is not None:
+        user_json = {k: v for k, v in data["json"].items() if k != "reader"}  # from its file only
+        data["json"] = clean_readers(request, clip.project, user_json, skip_top_reader=True)
     if body.get("file") not in (None, ""):
         file = resolve_reference(request, body["file"], File, "file")
         if file.project_id != clip.project_id:

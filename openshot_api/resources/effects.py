@@ -19,6 +19,7 @@ from .base import (
     validate,
 )
 from .clips import check_range
+from .readers import clean_readers
 
 
 class EffectSchema(colander.MappingSchema):
@@ -67,7 +68,7 @@ def create_effect(request, project, body):
     data = validate(EffectSchema(), body, "create")
     check_range(data["start"], data["end"])
     data["type"], defaults = effect_defaults(request, data["type"])
-    defaults.update(data.pop("json"))
+    defaults.update(clean_readers(request, project, data.pop("json")))
     data["title"] = data["title"] or data["type"]
     effect = Effect(project_id=project.id, json=defaults, **data)
     return created(request, effect, serialize_effect)
@@ -78,6 +79,8 @@ def _effect_update(request, mode):
     body = body_of(request)
     data = validate(EffectSchema(), body, mode)
     keep_project(request, body, effect, "An effect")
+    if data.get("json") is not None:
+        clean_readers(request, effect.project, data["json"])
     check_range(data.get("start", effect.start), data.get("end", effect.end))
     if "type" in data:
         data["type"], defaults = effect_defaults(request, data["type"])

@@ -10,6 +10,7 @@ from .. import timeline
 from ..errors import APIError, bad_request
 from ..media import files_prefix, output_prefix
 from ..models import Clip, Effect, Project
+from ..readers import remap_files
 from ..services import get_services
 from .base import Number, body_of, created, get_owned, params_of, validate
 from .files import copy_file, serialize_file
@@ -83,14 +84,31 @@ class CopySchema(colander.MappingSchema):
     name = colander.SchemaNode(colander.String(), missing=None, validator=colander.Length(1, 255))
 
 
+def _copies(file_map):
+    """``old file id -> (new id, name)`` for the readers of copied clips and effects."""
+    return lambda old_id: next(((f.id, posixpath.basename(f.media)) for old, f in file_map.items()
+                                if str(old) == old_id), None)
+
+
 def copy_clip(clip, project_id, file_map, **changes):
-    """A new Clip like ``clip`` in ``project_id``, on the copied file ``file_map[clip.file_id]``."""
+    """A new Clip like ``clip`` in ``project_id``, on the copied file ``file_map[clip.file_id]``;
+    readers inside it (Mask effects) point at the copies of their files."""
     data = copy_module.deepcopy(clip.json or {})
     new_file = file_map[clip.file_id]
     if isinstance(data.get("reader"), dict):
-        data["reader"]["path"] = new_file.json.get("path", data["reader"].get("path"))
+        data["reader"]["path"] = posixpath.basename(new_file.media)
+    remap_files(data, _copies(file_map), skip_top_reader=True)
     fields = {"position": clip.position, "start": clip.start, "end": clip.end, "layer": clip.layer, **changes}
     return Clip(project_id=project_id, file_id=new_file.id, json=data, **fields)
+
+
+def copy_effect(effect, project_id, file_map, **changes):
+    """A new Effect like ``effect`` in ``project_id``, its readers on the copied files."""
+    data = copy_module.deepcopy(effect.json or {})
+    remap_files(data, _copies(file_map))
+    fields = {"title": effect.title, "type": effect.type, "position": effect.position, "start": effect.start,
+              "end": effect.end, "layer": effect.layer, **changes}
+    return Effect(project_id=project_id, json=data, **fields)
 
 
 def copy_project(request, source, name):
@@ -106,9 +124,7 @@ def copy_project(request, source, name):
     for clip in source.clips:
         session.add(copy_clip(clip, target.id, file_map))
     for effect in source.effects:
-        session.add(Effect(project_id=target.id, title=effect.title, type=effect.type, position=effect.position,
-                           start=effect.start, end=effect.end, layer=effect.layer,
-                           json=copy_module.deepcopy(effect.json or {})))
+        session.add(copy_effect(effect, target.id, file_map))
     session.flush()
     session.refresh(target)
     return target

@@ -1,6 +1,5 @@
 """Project edits: ``title`` (an SVG title file from a template) and ``merge`` (another project's
 clips and effects, moved by offsets or by the spec's advanced instructions)."""
-import copy as copy_module
 import io
 import posixpath
 import re
@@ -11,11 +10,11 @@ from cornice import Service
 from ..errors import bad_request
 from ..interfaces import BackendError
 from ..media import new_file_key, probe
-from ..models import Effect, Project
+from ..models import Project
 from ..services import get_services
 from .base import Flag, Integer, JSONValue, Number, body_of, created, get_owned, resolve_reference, validate
 from .files import add_file, copy_file, serialize_file
-from .project_actions import copy_clip
+from .project_actions import copy_clip, copy_effect
 from .projects import serialize_project
 
 project_title = Service(name="project_title", path="/projects/{id}/title/",
@@ -197,11 +196,9 @@ def project_merge_post(request):
         session.add(new)
         merged_clips.append(new)
     for effect in source.effects:
-        data_json = copy_module.deepcopy(effect.json or {})
-        data_json.setdefault("original_merge_id", effect.id)
-        new = Effect(project_id=target.id, title=effect.title, type=effect.type,
-                     position=effect.position + data["position"], start=effect.start, end=effect.end,
-                     layer=max(0, effect.layer + data["layer"]), json=data_json)
+        new = copy_effect(effect, target.id, file_map, position=effect.position + data["position"],
+                          layer=max(0, effect.layer + data["layer"]))
+        new.json = {"original_merge_id": effect.id, **new.json}
         session.add(new)
         merged_effects.append(new)
     if any(i.position < 0 for i in merged_clips + merged_effects):

@@ -15,6 +15,7 @@ machine where the operator isolates workers another way); a missing bwrap is a s
 import os
 import pwd
 import shutil
+import stat
 import sys
 from dataclasses import dataclass
 from typing import Iterable, Optional
@@ -123,6 +124,20 @@ class Sandbox:
         if self.enabled and self.uid is not None:
             os.chown(folder, self.uid, self.gid)
 
+    def grant_read(self, paths: Iterable[str]) -> None:
+        """Let the sandbox user read the job's own files. Each is bound into the box by itself,
+        so its folders keep their protection; only the file gains read access for others
+        (storage may have written it 0600)."""
+        if not self.enabled or self.uid is None:
+            return
+        for path in paths:
+            try:
+                mode = os.stat(path).st_mode
+                if stat.S_ISREG(mode) and not mode & stat.S_IROTH:
+                    os.chmod(path, stat.S_IMODE(mode) | stat.S_IROTH)
+            except OSError:
+                pass  # a missing file fails later, with the reader's own message
+
     def python_command(self, module: str, readable: Iterable[str], scratch: str,
                        limits: Optional[Limits] = None, python: Optional[str] = None) -> list:
         """The command running ``python -m module`` in the box. The virtualenv's interpreter is
@@ -140,6 +155,8 @@ class Sandbox:
         ``scratch`` (read-write, also its working folder and HOME)."""
         if not self.enabled:
             return list(argv)
+        readable = [os.path.abspath(p) for p in readable if p]
+        self.grant_read(readable)
         cmd = [self.bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv",
                "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
@@ -161,7 +178,7 @@ class Sandbox:
         fonts = os.environ.get("FONTCONFIG_FILE")
         if fonts and os.path.isabs(fonts):
             binds.append(os.path.dirname(fonts))
-        binds += [os.path.abspath(p) for p in readable if p]
+        binds += readable
         bound = []
         for path in sorted(set(binds), key=lambda p: (p.count("/"), p)):
             if not os.path.exists(path) or path in made \

@@ -84,14 +84,15 @@ def asset_names() -> list:
 
 def allowed_readers(project: dict, check: bool = True) -> list:
     """Check every reader of ``project`` (clips' media, Mask effects' pictures, at any depth)
-    and point built-in asset names at this plugin's files, in place; return the local paths
-    they read, which are all a render may see. A reader must be an FFmpegReader or
-    QtImageReader reading one of the project's ``files`` or an asset; anything else (another
-    path, a URL, a protocol such as concat:) raises ProjectProblem. ``check=False`` (a test
+    and point built-in asset names at this plugin's files, in place; return the local paths a
+    render may see: the project's files and the assets its readers name, never a reader's
+    path as such. A reader must be an FFmpegReader or QtImageReader reading one of the
+    project's ``files`` or an asset; anything else (another path, a URL, a protocol such as
+    concat:) raises ProjectProblem. ``check=False`` (a test
     setting, to prove the sandbox alone holds) skips the checks but not the asset names."""
     files = {os.path.abspath(f["path"]) for f in project.get("files") or [] if f.get("path")}
     assets = set(asset_names())
-    seen = []
+    seen = sorted(files)
     try:
         readers = list(iter_readers({"clips": project.get("clips") or [],
                                      "effects": project.get("effects") or []}, "project"))
@@ -103,13 +104,13 @@ def allowed_readers(project: dict, check: bool = True) -> list:
         path = reader.get("path")
         if isinstance(path, str) and path in assets:
             path = reader["path"] = os.path.join(ASSETS_DIR, "transitions", path[len(ASSET_PREFIX):])
+            if path not in seen:
+                seen.append(path)
         elif check and (not isinstance(path, str) or os.path.abspath(path) not in files
                         or path != os.path.abspath(path)):
             raise ProjectProblem(f"{where}: {str(path)[:80]!r} is not one of the project's files.")
         if check and reader.get("type", "FFmpegReader") not in READER_TYPES:
             raise ProjectProblem(f"{where}: reader type {reader.get('type')!r} is not allowed.")
-        if isinstance(path, str) and path not in seen:
-            seen.append(path)
     return seen
 
 

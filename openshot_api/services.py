@@ -1,11 +1,13 @@
 """Picks each backend by name from the ini, checks it against its interface, and keeps one
-instance per process. The same ``Services`` object serves requests and actors."""
+instance per process. Actors use the ``Services`` object itself; requests get it through
+``get_services(request)``, whose renderer waits for a sync render slot (sync_render.py)."""
 import threading
 
 from . import interfaces
 from .interfaces import ConfigurationError
 from .plugins import collect, make_plugin_manager
 from .settings import get_list
+from .sync_render import RenderSlots, SlotRenderer
 
 
 class Services:
@@ -96,7 +98,34 @@ class Services:
                 return transfer
         return None
 
+    @property
+    def render_slots(self):
+        """The one ``RenderSlots`` of this app, shared by all its requests."""
+        return self._build("render_slots", lambda: RenderSlots.from_settings(self.settings))
+
+
+class RequestServices:
+    """The services as one request sees them: the same backends, but ``renderer.probe`` and
+    ``renderer.thumbnail`` take a slot of the request's user."""
+
+    def __init__(self, services, request):
+        self._services, self._request = services, request
+
+    @property
+    def renderer(self):
+        return SlotRenderer(self._services.renderer, self._services.render_slots, self._user_id)
+
+    def _user_id(self):
+        user = self._request.identity
+        return user.id if user is not None else None
+
+    def __getattr__(self, name):
+        return getattr(self._services, name)
+
 
 def get_services(request_or_registry):
-    registry = getattr(request_or_registry, "registry", request_or_registry)
-    return registry["services"]
+    """A request's services (renderer limited by the sync render slots), or a registry's own."""
+    registry = getattr(request_or_registry, "registry", None)
+    if registry is None:
+        return request_or_registry["services"]
+    return RequestServices(registry["services"], request_or_registry)

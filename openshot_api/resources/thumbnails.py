@@ -5,10 +5,11 @@ from cornice import Service
 from pyramid.response import Response
 
 from .. import timeline
-from ..errors import bad_request
+from ..errors import bad_request, invalid_fields
 from ..interfaces import BackendError
 from ..models import File, Project
 from ..services import get_services
+from ..settings import get_int
 from .base import Integer, get_owned, params_of, validate
 
 IMAGE_TYPES = {"BMP": "image/bmp", "JPG": "image/jpeg", "JPEG": "image/jpeg", "PNG": "image/png",
@@ -26,6 +27,11 @@ class ThumbnailSchema(colander.MappingSchema):
 
 
 def _image(request, project_dict, params):
+    """The encoded frame; the renderer call waits for a sync render slot (services.py)."""
+    most = get_int(request.registry.settings, "openshot_api.max_thumbnail_pixels")
+    if params["width"] * params["height"] > most:
+        message = f"width x height must be at most {most} pixels."
+        raise invalid_fields({"width": message, "height": message})
     try:
         data = get_services(request).renderer.thumbnail(
             project_dict, params["frame_number"], params["width"], params["height"],

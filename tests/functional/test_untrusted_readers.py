@@ -222,3 +222,10 @@ def test_project_json_names_media_without_server_paths(api, scene, app_settings)
     assert root not in text and "/tmp/" not in text
     osp = json.loads(text)
     assert all(f["path"].startswith("video/files/") for f in osp["files"])
+
+
+def test_a_files_json_cannot_change_the_reader_libopenshot_uses(api, scene, tmp_path):
+    project, red, _ = scene
+    api.patch_json(red["url"], {"json": {"type": "Timeline", "path": "/etc/passwd"}})
+    left, right = _pixels(_thumbnail(api, project), tmp_path, (40, 120), (280, 120))
+    assert close(left, (255, 0, 0)) and close(right, (255, 0, 0))

@@ -3,9 +3,12 @@ API's error shape, hyperlinks, ownership-checked lookups and pagination."""
 import datetime
 import json
 import re
+from array import array
+from itertools import accumulate
 from urllib.parse import urlencode
 
 import colander
+from pyramid.threadlocal import get_current_registry
 from sqlalchemy import func, select
 
 from ..errors import APIError, bad_request, invalid_fields, not_found
@@ -22,23 +25,76 @@ def body_of(request):
         return cached
     content_type = (request.content_type or "").lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        raw = request.body
+        raw = _read_capped(request)
         if not raw.strip():
             body = {}
         else:
             try:
-                body = json.loads(raw)
+                body = parse_json(raw, request.registry.settings)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise APIError(400, f"JSON parse error - {exc}")
         if not isinstance(body, dict):
             raise APIError(400, "Invalid data. Expected a dictionary, but got %s." % type(body).__name__)
     else:
+        if content_type == "application/x-www-form-urlencoded":
+            _read_capped(request)  # parsed in memory like JSON, so held to the same limit
         body = {}
         for key in request.POST.keys():
             values = request.POST.getall(key)
             body[key] = values[-1] if values else None
     request._parsed_body = body
     return body
+
+
+def _read_capped(request):
+    """The body, read into memory only up to ``openshot_api.max_json_bytes``: past it, a 413
+    from the Content-Length before reading anything or, for a body sent without one (chunked),
+    as soon as one byte more has been read."""
+    limit = get_int(request.registry.settings, "openshot_api.max_json_bytes")
+    too_large = APIError(413, f"Request body larger than the {limit} bytes allowed.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    if not request.is_body_readable:
+        return b""
+    stream, parts, size = request.body_file, [], 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 16, limit + 1 - size))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise too_large
+    request.body = raw = b"".join(parts)  # kept seekable for whatever reads the body next
+    return raw
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = str.maketrans("[{]}", "\x01\x01\xff\xff")  # +1 and -1, as signed bytes
+
+
+def json_depth(text):
+    """How deep arrays and objects nest in JSON ``text``, found without parsing it (the parser
+    recurses, so a deep enough document would exhaust the stack): the brackets outside strings
+    as +1/-1 steps, and the highest running sum."""
+    steps = _NOT_BRACKET.sub("", _STRING.sub("", text)).translate(_STEP).encode("latin-1")
+    return max(accumulate(array("b", steps)), default=0)
+
+
+def parse_json(text, settings=None):
+    """``json.loads`` for JSON from a client: a ValueError past ``openshot_api.max_json_bytes``
+    or ``openshot_api.max_json_depth`` (``settings`` default to the current app's)."""
+    if settings is None:
+        settings = get_current_registry().settings or {}
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode(json.detect_encoding(text), "surrogatepass")
+    size, depth = get_int(settings, "openshot_api.max_json_bytes"), get_int(settings, "openshot_api.max_json_depth")
+    if len(text) > size:
+        raise ValueError(f"longer than the {size} bytes allowed")
+    if json_depth(text) > depth:
+        raise ValueError(f"arrays and objects nested deeper than the {depth} levels allowed")
+    return json.loads(text)
 
 
 def params_of(request):
@@ -59,7 +115,7 @@ class JSONObject(colander.SchemaType):
             cstruct = cstruct.decode("utf-8", "replace")
         if isinstance(cstruct, str):
             try:
-                cstruct = json.loads(cstruct)
+                cstruct = parse_json(cstruct)
             except ValueError as exc:
                 raise colander.Invalid(node, f"Value must be valid JSON ({exc}).")
         if not isinstance(cstruct, dict):
@@ -78,7 +134,7 @@ class JSONValue(colander.SchemaType):
             return colander.null
         if isinstance(cstruct, str):
             try:
-                return json.loads(cstruct)
+                return parse_json(cstruct)
             except ValueError as exc:
                 raise colander.Invalid(node, f"Value must be valid JSON ({exc}).")
         return cstruct

@@ -10,6 +10,7 @@ from ..db import after_commit
 from ..errors import APIError, bad_request
 from ..models import Export
 from ..services import get_services
+from ..settings import get_int
 from .base import (
     Integer,
     JSONObject,
@@ -24,7 +25,7 @@ from .base import (
     set_json,
     validate,
 )
-from .projects import CHANNEL_LAYOUTS
+from .projects import CHANNEL_LAYOUTS, check_pixels
 
 EXPORT_TYPES = ("video", "audio", "image", "image sequence", "waveform")
 EXPORT_ACTIONS = ("download", "retry", "cancel", "storage")
@@ -116,9 +117,21 @@ def check_overrides(overrides):
             raise bad_request("json", f"{key} must be a colour like #00ff00.")
 
 
+def check_length(settings, frames, fps):
+    """A render's length within ``openshot_api.max_export_frames`` and, at its frame rate,
+    ``openshot_api.max_export_seconds``: one export must not hold a worker for days."""
+    max_frames = get_int(settings, "openshot_api.max_export_frames")
+    if frames > max_frames:
+        raise bad_request("end_frame", f"The export spans {frames} frames; at most {max_frames} are allowed.")
+    max_seconds = get_int(settings, "openshot_api.max_export_seconds")
+    if frames / fps > max_seconds:
+        raise bad_request("end_frame", f"The export lasts {float(frames / fps):.1f} seconds at "
+                                       f"{fps.numerator}/{fps.denominator} fps; at most {max_seconds} are allowed.")
+
+
 def validate_export(request, export, project):
-    """Everything that would make the render fail, as a 400 now: an empty project, a frame range
-    outside it, an unknown codec or format."""
+    """Everything that would make the render fail or pass the limits, as a 400 now: an empty
+    project, a frame range outside it, too long or too large a render, an unknown codec or format."""
     if export.webhook:
         from ..fetch import check_url_host
         from ..interfaces import BackendError
@@ -131,6 +144,8 @@ def validate_export(request, export, project):
             raise bad_request("webhook", str(exc))
     check_overrides(export.json or {})
     settings = timeline.export_settings(export, project)
+    resized = {"width", "height"} & set(export.json or {})
+    check_pixels(request.registry.settings, settings["width"], settings["height"], "json" if resized else "project")
     fps = Fraction(settings["fps"]["num"], settings["fps"]["den"])
     last = timeline.length_in_frames(project, fps)
     if last < 1:
@@ -145,6 +160,7 @@ def validate_export(request, export, project):
         raise bad_request("end_frame", f"Frame {export.end_frame} is after the project's last frame ({last}).")
     if export.end_frame < export.start_frame:
         raise bad_request("end_frame", f"end_frame ({export.end_frame}) is before start_frame ({export.start_frame}).")
+    check_length(request.registry.settings, export.end_frame - export.start_frame + 1, fps)
     from .project_actions import project_problems
     problems = project_problems(request, project)
     if problems:

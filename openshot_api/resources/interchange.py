@@ -2,27 +2,44 @@
 ``download/format`` (EDL, Final Cut Pro XML, OTIO in a ZIP with the media) and ``load`` (an .osp
 and/or a ZIP archive replacing the project's files, clips and effects)."""
 import copy
+import io
 import json
+import lzma
 import os
 import posixpath
 import tempfile
 import zipfile
+import zlib
 
 from cornice import Service
 from pyramid.response import FileResponse
 
 from .. import timeline
 from ..errors import APIError, bad_request
-from ..media import check_media_path, new_file_key, probe, safe_filename, work_dir
+from ..media import (
+    check_media_path,
+    new_file_key,
+    probe,
+    safe_filename,
+    too_large,
+    work_dir,
+)
 from ..models import Clip, Effect, File, Project
 from ..services import get_services
 from ..settings import get_int
-from .base import body_of, get_owned, may_read_key, owned_query, set_json
+from .base import body_of, get_owned, may_read_key, owned_query, parse_json, set_json
 from .clips import default_clip_json
 from .effects import effect_defaults
-from .projects import delete_stored, serialize_project
+from .projects import delete_stored, project_fields, serialize_project
 
 MAX_ARCHIVE_ENTRIES = 2000
+# Bytes any entry may expand to however well it compresses (a short project file can shrink a lot).
+RATIO_FLOOR = 1 << 20
+# Small reads keep the compressed bytes read ahead, hence counted, close to those really used.
+READ_SIZE = 1 << 14
+# What a damaged, encrypted or oddly compressed entry raises while it is read.
+BROKEN_ENTRY = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError,
+                RuntimeError)
 PROJECT_SUFFIXES = (".osp", ".json")
 
 project_download = Service(name="project_download", path="/projects/{id}/download/",
@@ -102,7 +119,7 @@ def project_download_format_post(request):
     options = body.get("json") or {}
     if isinstance(options, str):
         try:
-            options = json.loads(options)
+            options = parse_json(options, request.registry.settings)
         except ValueError as exc:
             raise bad_request("json", f"Value must be valid JSON ({exc}).")
     if not isinstance(options, dict):
@@ -122,41 +139,115 @@ def project_download_format_post(request):
     return _zip_response(request, fill, f"{stem}-{fmt}.zip")
 
 
-def _read_archive(request, upload, limit):
-    """Open and check an uploaded ZIP: no entry may leave the folder, and sizes and counts are
-    bounded (a zip bomb is refused before anything is extracted)."""
-    try:
-        archive = zipfile.ZipFile(upload.file)
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise bad_request("archive", f"Not a valid ZIP archive ({exc}).")
-    if len(infos) > MAX_ARCHIVE_ENTRIES:
-        raise bad_request("archive", f"The archive has {len(infos)} entries; at most {MAX_ARCHIVE_ENTRIES} are allowed.")
-    total, entries = 0, {}
-    for info in infos:
-        name = info.filename.replace("\\", "/")
-        if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
-            raise bad_request("archive", f"Entry {info.filename!r} would leave the project folder.")
-        if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
-            continue
-        total += info.file_size
-        if total > limit:
-            raise bad_request("archive", f"The archive expands to more than {limit} bytes.")
-        if info.compress_size and info.file_size / info.compress_size > 1000:
-            raise bad_request("archive", f"Entry {info.filename!r} is compressed suspiciously well (zip bomb?).")
-        entries.setdefault(posixpath.basename(name), info)
-    return archive, entries
+class _Counted:
+    """A file that counts the bytes read from it: the compressed bytes an entry really used."""
+
+    def __init__(self, raw):
+        self.raw, self.count = raw, 0
+
+    def read(self, n=-1):
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self.raw, name)
 
 
-def _parse_project(text, field):
+class _Archive:
+    """An uploaded ZIP. On opening, no entry may leave the folder and the sizes the headers claim
+    are held to the limits, to refuse early; headers can lie, so extracting counts the bytes
+    really decompressed against the same limits: ``openshot_api.archive_max_entry_bytes`` per
+    entry, ``openshot_api.max_upload_bytes`` in all, and ``openshot_api.archive_max_ratio``
+    times the compressed bytes (a zip bomb)."""
+
+    def __init__(self, request, upload):
+        settings = request.registry.settings
+        self.entry_max = get_int(settings, "openshot_api.archive_max_entry_bytes")
+        self.total_max = get_int(settings, "openshot_api.max_upload_bytes")
+        self.ratio = get_int(settings, "openshot_api.archive_max_ratio")
+        self.expanded = 0
+        self.file = _Counted(upload.file)
+        try:
+            self.size = self.file.seek(0, os.SEEK_END)
+            self.file.seek(0)
+            self.zip = zipfile.ZipFile(self.file)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise bad_request("archive", f"Not a valid ZIP archive ({exc}).")
+        if len(infos) > MAX_ARCHIVE_ENTRIES:
+            raise bad_request("archive", f"The archive has {len(infos)} entries; at most {MAX_ARCHIVE_ENTRIES} "
+                                         "are allowed.")
+        self.entries, claimed = {}, 0
+        for info in infos:
+            name = info.filename.replace("\\", "/")
+            if name.startswith("/") or ".." in name.split("/") or ":" in name.split("/")[0]:
+                raise bad_request("archive", f"Entry {info.filename!r} would leave the project folder.")
+            if info.is_dir() or name.startswith("__MACOSX/") or posixpath.basename(name).startswith("."):
+                continue
+            claimed += info.file_size
+            self._check(info.filename, info.file_size, info.compress_size, claimed, self.entry_max)
+            self.entries.setdefault(posixpath.basename(name), info)
+
+    def _check(self, name, size, compressed, total, entry_max):
+        """Refuse entry ``name`` expanding to ``size`` bytes from ``compressed`` ones, and the
+        archive expanding to ``total`` bytes with it."""
+        if size > entry_max:
+            raise bad_request("archive", f"Entry {name!r} expands to more than {entry_max} bytes.")
+        if total > self.total_max:
+            raise bad_request("archive", f"The archive expands to more than {self.total_max} bytes.")
+        if size > max(self.ratio * compressed, RATIO_FLOOR):
+            raise bad_request("archive", f"Entry {name!r} expands to more than {self.ratio} times its "
+                                         "compressed size (zip bomb?).")
+        if total > max(self.ratio * self.size, RATIO_FLOOR):
+            raise bad_request("archive", f"The archive expands to more than {self.ratio} times its size "
+                                         "(zip bomb?).")
+
+    def _chunks(self, info):
+        try:
+            with self.zip.open(info) as src:
+                while chunk := src.read(READ_SIZE):
+                    yield chunk
+        except BROKEN_ENTRY as exc:
+            raise bad_request("archive", f"Entry {info.filename!r} cannot be extracted ({exc}).")
+
+    def extract(self, info, out, limit=None):
+        """Copy entry ``info`` into ``out`` (at most ``limit`` bytes of it too, if given),
+        refused at the first limit passed, before the chunk that passes it is written."""
+        entry_max = min(self.entry_max, limit or self.entry_max)
+        start, size = self.file.count, 0
+        for chunk in self._chunks(info):
+            size += len(chunk)
+            self._check(info.filename, size, self.file.count - start, self.expanded + size, entry_max)
+            out.write(chunk)
+        self.expanded += size
+
+
+def _parse_project(settings, text, field):
     try:
-        data = json.loads(text)
+        data = parse_json(text, settings)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(field, f"The project file is not valid JSON ({exc}).")
     if not isinstance(data, dict) or not isinstance(data.get("clips", []), list) \
             or not isinstance(data.get("files", []), list) or not isinstance(data.get("effects", []), list):
         raise bad_request(field, "The project file must be an object with files, clips and effects lists.")
     return data
+
+
+def _project_settings(request, data, project, field):
+    """The settings a project file gives the project, checked as POST /projects/ checks them
+    (a 400 naming ``field``, the setting named in its message)."""
+    body = {key: data[key] for key in ("width", "height", "sample_rate", "channels", "channel_layout")
+            if key in data}
+    fps = data.get("fps")
+    if fps is not None:
+        if not isinstance(fps, dict):
+            raise bad_request(field, 'fps must be {"num": <int>, "den": <int>}.')
+        body.update(fps_num=fps.get("num"), fps_den=fps.get("den"))
+    try:
+        return project_fields(request, body, "update", project)
+    except APIError as exc:
+        raise bad_request(field, exc.detail)
 
 
 def _layer_map(data):
@@ -189,14 +280,16 @@ def _number(value, field, default=0.0):
 @project_load.post()
 def project_load_post(request):
     project = get_owned(request, Project, request.matchdict["id"])
+    too_large(request)
     body = body_of(request)
     services = get_services(request)
     storage = services.storage
-    limit = get_int(request.registry.settings, "openshot_api.max_upload_bytes")
+    settings = request.registry.settings
     archive, entries = None, {}
     upload = body.get("archive")
     if hasattr(upload, "file"):
-        archive, entries = _read_archive(request, upload, limit)
+        archive = _Archive(request, upload)
+        entries = archive.entries
     elif upload not in (None, "", b""):
         raise bad_request("archive", "The submitted data was not a file; send the ZIP as multipart.")
 
@@ -204,14 +297,17 @@ def project_load_post(request):
     if isinstance(raw, dict):
         data = raw
     elif raw not in (None, ""):
-        data = _parse_project(raw, "json")
+        data = _parse_project(settings, raw, "json")
     elif archive is not None:
         project_entries = [n for n in entries if n.lower().endswith(PROJECT_SUFFIXES)]
         if not project_entries:
             raise bad_request("archive", "The archive holds no OpenShot project file (*.osp or *.json).")
-        data = _parse_project(archive.read(entries[sorted(project_entries)[0]]), "archive")
+        text = io.BytesIO()
+        archive.extract(entries[sorted(project_entries)[0]], text, get_int(settings, "openshot_api.max_json_bytes"))
+        data = _parse_project(settings, text.getvalue(), "archive")
     else:
         raise bad_request("json", "Send the project file as json, a ZIP as archive, or both.")
+    new_settings = _project_settings(request, data, project, "json" if raw not in (None, "") else "archive")
 
     existing = {}
     for file in project.files:
@@ -222,7 +318,9 @@ def project_load_post(request):
     own_media = {f.media: f for f in request.dbsession.scalars(owned_query(File, request.identity))}
     stored, old_keys = [], [f.media for f in project.files]
     tm = request.tm.get()
+    # A failed request keeps none of what it stored: a refused commit, or an abort on a 400.
     tm.addAfterCommitHook(lambda ok: ok or [storage.delete(k) for k in stored])
+    tm.addAfterAbortHook(lambda: [storage.delete(k) for k in stored])
 
     files_by_id = {}
     new_files = []
@@ -234,9 +332,7 @@ def project_load_post(request):
         source_id = str(item.get("id", index))
         with tempfile.NamedTemporaryFile(dir=work_dir(services.settings), prefix="load-") as tmp:
             if name in entries:
-                with archive.open(entries[name]) as src:
-                    while chunk := src.read(1 << 20):
-                        tmp.write(chunk)
+                archive.extract(entries[name], tmp)
             elif name in existing or _own_key(path, own_media):
                 source = existing.get(name) or own_media[_own_key(path, own_media)]
                 with storage.open(source.media) as src:
@@ -309,13 +405,8 @@ def project_load_post(request):
         request.dbsession.add(Effect(project_id=project.id, type=kind, title=str(item.get("title") or kind),
                                      position=position, start=start, end=end,
                                      layer=layers.get(int(item.get("layer", 0) or 0), 1), json=defaults))
-    for field in ("width", "height", "sample_rate", "channels", "channel_layout"):
-        if isinstance(data.get(field), int) and data[field] > 0:
-            setattr(project, field, data[field])
-    fps = data.get("fps")
-    if isinstance(fps, dict) and isinstance(fps.get("num"), int) and isinstance(fps.get("den"), int) \
-            and fps["num"] > 0 and fps["den"] > 0:
-        project.fps_num, project.fps_den = fps["num"], fps["den"]
+    for key, value in new_settings.items():
+        setattr(project, key, value)
     request.dbsession.flush()
     delete_stored(request, [k for k in old_keys if k not in stored])
     request.dbsession.refresh(project)

@@ -3,7 +3,9 @@ import colander
 from cornice import Service
 
 from ..db import after_commit
+from ..errors import bad_request
 from ..models import Project
+from ..settings import get_int
 from .base import (
     Integer,
     JSONObject,
@@ -59,19 +61,31 @@ class ProjectSchema(colander.MappingSchema):
     json = colander.SchemaNode(JSONObject(), missing={})
 
 
-def project_fps_valid(data, project=None):
-    """Cross-field checks: a sane frame rate, and a layout that matches the channel count."""
-    from ..errors import bad_request
-    fps_num = data.get("fps_num", getattr(project, "fps_num", 30))
-    fps_den = data.get("fps_den", getattr(project, "fps_den", 1))
-    if fps_num / fps_den > 240:
+def check_pixels(settings, width, height, field):
+    """A 400 naming ``field`` when a picture is larger than ``openshot_api.max_pixels``: every
+    frame of a render is held in memory at that size."""
+    limit = get_int(settings, "openshot_api.max_pixels")
+    if width * height > limit:
+        raise bad_request(field, f"width x height ({width} x {height}) is more than the {limit} pixels allowed.")
+
+
+def project_fields(request, body, mode, project=None):
+    """The project settings in ``body``, validated in ``mode`` (see ``validate``) and checked
+    together: a sane frame rate, a layout that matches the channel count and a picture size
+    within the limit. ``project`` supplies what an update leaves out."""
+    data = validate(ProjectSchema(), body, mode)
+
+    def current(key, default):
+        return data.get(key, getattr(project, key, default))
+    if current("fps_num", 30) / current("fps_den", 1) > 240:
         raise bad_request("fps_num", "The frame rate fps_num/fps_den must be at most 240.")
-    channels = data.get("channels", getattr(project, "channels", 2))
-    layout = data.get("channel_layout", getattr(project, "channel_layout", 3))
+    channels, layout = current("channels", 2), current("channel_layout", 3)
     if LAYOUT_CHANNELS.get(layout, channels) != channels:
         raise bad_request("channel_layout",
                           f"{CHANNEL_LAYOUTS[layout]} ({layout}) carries {LAYOUT_CHANNELS[layout]} "
                           f"channel(s) but channels is {channels}.")
+    check_pixels(request.registry.settings, current("width", 1920), current("height", 1080), "width")
+    return data
 
 
 def serialize_project(request, project):
@@ -129,8 +143,7 @@ def project_list(request):
 
 @projects.post()
 def project_create(request):
-    data = validate(ProjectSchema(), body_of(request), "create")
-    project_fps_valid(data)
+    data = project_fields(request, body_of(request), "create")
     return created(request, Project(user_id=request.identity.id, **data), serialize_project)
 
 
@@ -141,8 +154,7 @@ def project_get(request):
 
 def _project_update(request, mode):
     obj = get_owned(request, Project, request.matchdict["id"])
-    data = validate(ProjectSchema(), body_of(request), mode)
-    project_fps_valid(data, obj)
+    data = project_fields(request, body_of(request), mode, obj)
     for key, value in data.items():
         if key == "json":
             set_json(obj, value)

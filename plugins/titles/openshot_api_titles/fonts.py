@@ -8,6 +8,7 @@ uploaded to this instance)::
     GET  /info/fonts/                 -> 200 [family, ...]  sorted by family, case-insensitively
     POST /info/fonts/  (no font_file) -> 200 [family, ...]  after rebuilding the font cache
     POST /info/fonts/  font_file=...  -> 201 {"added": {"family", "styles", "file"}, "fonts": [family, ...]}
+                                         (403 unless an admin or openshot_api.fonts_upload_for_everyone)
     GET  /info/fonts/thumbnail/       -> 200 image/jpeg, one line per family (see draw_sheet)
 
 Uploaded fonts go to ``openshot_api.fonts_dir`` (default ``<openshot_api.var_dir>/fonts``). The
@@ -33,6 +34,7 @@ from pyramid.response import Response
 
 from openshot_api.errors import APIError, bad_request
 from openshot_api.resources.base import body_of
+from openshot_api.settings import get_bool
 
 log = logging.getLogger(__name__)
 # fontTools logs a warning per bad record, thousands for one garbled upload; the 400 says enough.
@@ -467,6 +469,9 @@ def fonts_post(request):
     if upload is None:
         refresh_cache(settings)
         return group_families(list_faces(settings), settings)
+    # Fonts are shared by every user of the instance, so adding one is the operator's choice.
+    if not (request.identity.is_admin or get_bool(settings, "openshot_api.fonts_upload_for_everyone")):
+        raise APIError(403, "Only administrators may upload fonts (see openshot_api.fonts_upload_for_everyone).")
     staged = _stage_upload(upload)
     try:
         try:

@@ -68,7 +68,8 @@ def tiny_otf(family, dest):
 
 @pytest.fixture(scope="module")
 def fonts_app(tmp_path_factory):
-    """The whole app (with every installed plugin) on SQLite, and a user's client."""
+    """The whole app (with every installed plugin) on SQLite, and an admin's client (only admins
+    upload fonts by default)."""
     from openshot_api.auth import create_user
     from openshot_api.db import get_tm_session
 
@@ -86,7 +87,7 @@ def fonts_app(tmp_path_factory):
     username, password = f"fonts-{uuid.uuid4().hex[:6]}", "pw-" + uuid.uuid4().hex[:8]
     tm = transaction.TransactionManager(explicit=True)
     with tm:
-        create_user(get_tm_session(registry["dbsession_factory"], tm), username, password)
+        create_user(get_tm_session(registry["dbsession_factory"], tm), username, password, is_admin=True)
     client = webtest.TestApp(app, extra_environ={"HTTP_HOST": "testserver"})
     client.authorization = ("Basic", (username, password))
     client.settings = registry.settings

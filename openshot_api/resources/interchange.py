@@ -31,6 +31,7 @@ from .base import body_of, get_owned, may_read_key, owned_query, parse_json, set
 from .clips import default_clip_json
 from .effects import effect_defaults
 from .projects import delete_stored, project_fields, serialize_project
+from .readers import adopt_loaded_readers, clean_readers
 
 MAX_ARCHIVE_ENTRIES = 2000
 # Bytes any entry may expand to however well it compresses (a short project file can shrink a lot).
@@ -277,6 +278,14 @@ def _number(value, field, default=0.0):
         raise bad_request("json", f"{field} must be a number, not {value!r}.")
 
 
+def _loaded_readers(request, project, data, files_by_id, new_files, where):
+    """``data`` (a loaded clip or effect) with its readers on the loaded files; a transition
+    this instance does not ship becomes a plain fade."""
+    adopt_loaded_readers(data, files_by_id, where)
+    return clean_readers(request, project, data, "json", files=new_files, where=where,
+                         asset_fallback="@transitions/common/fade.svg")
+
+
 @project_load.post()
 def project_load_post(request):
     project = get_owned(request, Project, request.matchdict["id"])
@@ -389,8 +398,10 @@ def project_load_post(request):
         if position < 0 or start < 0 or end <= start:
             raise bad_request("json", f"clips[{index}] needs position >= 0 and 0 <= start < end.")
         clip_json = default_clip_json(request, file)
-        clip_json.update({k: copy.deepcopy(v) for k, v in item.items()
-                          if k not in ("id", "file_id", "position", "start", "end", "layer", "reader")})
+        clip_json.update(_loaded_readers(request, project, {
+            k: copy.deepcopy(v) for k, v in item.items()
+            if k not in ("id", "file_id", "position", "start", "end", "layer", "reader")},
+            files_by_id, new_files, f"json.clips[{index}]"))
         clip_json["reader"] = default_clip_json(request, file).get("reader", {})
         request.dbsession.add(Clip(project_id=project.id, file_id=file.id, position=position, start=start,
                                    end=end, layer=layers.get(int(item.get("layer", 0) or 0), 1), json=clip_json))
@@ -398,8 +409,10 @@ def project_load_post(request):
         if not isinstance(item, dict):
             raise bad_request("json", f"effects[{index}] must be an object.")
         kind, defaults = effect_defaults(request, str(item.get("class_name") or item.get("type") or ""))
-        defaults.update({k: copy.deepcopy(v) for k, v in item.items()
-                         if k not in ("id", "position", "start", "end", "layer", "title")})
+        defaults.update(_loaded_readers(request, project, {
+            k: copy.deepcopy(v) for k, v in item.items()
+            if k not in ("id", "position", "start", "end", "layer", "title")},
+            files_by_id, new_files, f"json.effects[{index}]"))
         position, start = _number(item.get("position"), "position"), _number(item.get("start"), "start")
         end = _number(item.get("end"), "end", 10.0)
         request.dbsession.add(Effect(project_id=project.id, type=kind, title=str(item.get("title") or kind),

@@ -3,6 +3,7 @@ openshot_api/readers.py for the rules and the stored form)."""
 import posixpath
 
 from ..errors import APIError, bad_request
+from ..media import safe_filename
 from ..models import File
 from ..readers import READER_TYPES, ReaderProblem, iter_readers, parse_reference
 from ..services import get_services
@@ -22,8 +23,7 @@ def file_name(file):
     return posixpath.basename(file.media)
 
 
-def _find_file(request, project, kind, value):
-    files = list(project.files)
+def _find_file(request, files, kind, value):
     if kind == "id":
         found = next((f for f in files if f.id == value), None)
         if found is None:
@@ -33,16 +33,22 @@ def _find_file(request, project, kind, value):
         return found
     if kind == "key":
         return next((f for f in files if f.media == value), None)
-    return next((f for f in files if value in (file_name(f), (f.json or {}).get("name"))), None)
+    names = (value, safe_filename(value))
+    return next((f for f in files if file_name(f) in names or (f.json or {}).get("name") in names), None)
 
 
-def clean_readers(request, project, data, field="json", skip_top_reader=False):
+def clean_readers(request, project, data, field="json", skip_top_reader=False, files=None,
+                  asset_fallback=None, where=None):
     """Check every reader inside ``data`` (in place) and rewrite it to its stored form: a file
-    of ``project`` or a built-in asset of the renderer. Anything else is a 400 naming ``field``
-    and the place inside it; a file id of another user is a 404, as everywhere."""
+    of ``project`` (or of ``files``, the project's files while they are being replaced) or a
+    built-in asset of the renderer. Anything else is a 400 naming ``field`` and the place
+    inside it; a file id of another user is a 404, as everywhere. ``asset_fallback`` stands
+    in for a transition the renderer does not ship (desktop projects may name any); ``where``
+    names ``data`` in messages (default: the field)."""
+    files = list(project.files) if files is None else files
     assets = None
     try:
-        found = list(iter_readers(data, field, skip_top_reader))
+        found = list(iter_readers(data, where or field, skip_top_reader))
     except ReaderProblem as exc:
         raise bad_request(field, str(exc))
     for where, reader in found:
@@ -60,6 +66,8 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False):
         if ref[0] == "asset":
             if assets is None:
                 assets = set(get_services(request).renderer.asset_names())
+            if ref[1] not in assets and asset_fallback in assets:
+                ref = ("asset", asset_fallback)
             if ref[1] not in assets:
                 raise bad_request(field, f"{where}.path: {ref[1]!r} is not one of the built-in "
                                          f"transitions (see /info/transitions/).")
@@ -67,7 +75,7 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False):
             reader.update({"type": "QtImageReader", "path": ref[1]})
             continue
         try:
-            file = _find_file(request, project, *ref)
+            file = _find_file(request, files, *ref)
         except LookupError:
             raise APIError(404, f"{field}: Invalid hyperlink - Object does not exist.",
                            {field: [f"{where}.path: Invalid hyperlink - Object does not exist."]})
@@ -77,3 +85,18 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False):
         reader.clear()
         reader.update({"type": file_reader_type(file), "path": file_name(file), "file_id": str(file.id)})
     return data
+
+
+def adopt_loaded_readers(data, files_by_id, where, skip_top_reader=False):
+    """Readers of a project file given to /load/ name that file's own file ids: point them at
+    the files made from them (in place). A reader without a known id (a desktop project's) is
+    then found by its path."""
+    try:
+        found = list(iter_readers(data, where, skip_top_reader))
+    except ReaderProblem:
+        return  # clean_readers names the problem
+    for _, reader in found:
+        if "file_id" in reader:
+            new = files_by_id.get(str(reader.pop("file_id")))
+            if new is not None:
+                reader["file_id"] = str(new.id)

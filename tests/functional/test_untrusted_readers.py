@@ -229,3 +229,60 @@ def test_a_files_json_cannot_change_the_reader_libopenshot_uses(api, scene, tmp_
     api.patch_json(red["url"], {"json": {"type": "Timeline", "path": "/etc/passwd"}})
     left, right = _pixels(_thumbnail(api, project), tmp_path, (40, 120), (280, 120))
     assert close(left, (255, 0, 0)) and close(right, (255, 0, 0))
+
+
+def _osp_with(api, project, effect_reader=None, clip_effect_reader=None):
+    osp = api.get(f"{project['url']}json/").json
+    if effect_reader is not None:
+        osp["effects"] = [{"id": "T1", "type": "Mask", "class_name": "Mask", "layer": 1, "position": 0,
+                           "start": 0, "end": 3, "reader": effect_reader, "replace_image": True}]
+    if clip_effect_reader is not None:
+        osp["clips"][0]["effects"] = [{"id": "E1", "type": "Mask", "class_name": "Mask",
+                                       "reader": clip_effect_reader}]
+    return osp
+
+
+def _zip(entries):
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("path", ["concat:/etc/passwd|/etc/passwd", "/etc/passwd", "http://127.0.0.1:9/x",
+                                  "subfile:,,start,0,end,9,,:/etc/passwd"])
+def test_load_refuses_hostile_readers_as_json_and_as_zip_and_changes_nothing(api, scene, media, path):
+    project, _, _ = scene
+    before = api.get(project["url"]).json
+    for osp in (_osp_with(api, project, {"type": "FFmpegReader", "path": path}),
+                _osp_with(api, project, clip_effect_reader={"type": "QtImageReader", "path": path}),
+                _osp_with(api, project, {"type": "Timeline", "path": "red.mp4"})):
+        answer = api.post(f"{project['url']}load/", {"json": json.dumps(osp)}, status=400).json
+        assert "reader" in answer["detail"], answer
+        with open(media["red.mp4"], "rb") as red:
+            archive = _zip({"p.osp": json.dumps(osp), "red.mp4": red.read()})
+        api.post(f"{project['url']}load/", upload_files=[("archive", "p.zip", archive)], status=400)
+    after = api.get(project["url"]).json
+    assert (after["files"], after["clips"], after["effects"]) == (before["files"], before["clips"], before["effects"])
+
+
+def test_load_keeps_masks_on_the_loaded_files_and_desktop_transitions(api, scene, tmp_path):
+    project, _, mask = scene
+    api.post_json("/effects/", {"type": "Mask", "project": project["url"], "end": 3.0,
+                                "json": _mask(mask["url"])}, status=201)
+    osp = api.get(f"{project['url']}json/").json
+    osp["clips"][0]["effects"] = [{"id": "E1", "type": "Mask", "class_name": "Mask", "replace_image": False,
+                                   "reader": {"type": "QtImageReader",
+                                              "path": "/usr/share/openshot-qt/transitions/extra/ripple.jpg"}}]
+    target = create_project(api)
+    loaded = api.post(f"{target['url']}load/", {"json": json.dumps(osp)}).json
+    files = {api.get(u).json["json"]["name"]: api.get(u).json for u in loaded["files"]}
+    effect = api.get(loaded["effects"][0]).json
+    assert effect["json"]["reader"]["file_id"] == str(files["mask.png"]["id"])
+    clip = next(api.get(u).json for u in loaded["clips"])
+    assert clip["json"]["effects"][0]["reader"] == {"type": "QtImageReader", "path": "@transitions/common/fade.svg"}
+    left, right = _pixels(_thumbnail(api, loaded), tmp_path, (40, 120), (280, 120))
+    assert sum(left) < 60 and min(right) > 200  # the loaded project's own mask picture

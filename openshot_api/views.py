@@ -1,13 +1,11 @@
 """The API root and the media files served by the app (local storage)."""
-import mimetypes
-
-from pyramid.response import FileResponse
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from .errors import APIError, not_found
-from .media import check_media_path
+from .media import MEDIA_HEADERS, check_media_path
 from .resources.base import may_read_key
+from .resources.files import stream_stored
 from .services import get_services
 
 ROOT_LINKS = ("projects", "files", "clips", "effects", "exports", "info")
@@ -21,7 +19,9 @@ def root_view(request):
 @view_config(route_name="media", permission=NO_PERMISSION_REQUIRED)
 def media_view(request):
     """Media under /media/ (uploads and renders), as the spec's Apache alias would serve them.
-    File names carry random parts where guessing matters (export outputs)."""
+    File names carry random parts where guessing matters (export outputs). Typed as
+    ``stream_stored`` does; every answer, errors too, carries the media headers."""
+    request.add_response_callback(lambda request, response: response.headers.update(MEDIA_HEADERS))
     key = "/".join(request.matchdict["subpath"])
     try:
         key = check_media_path(key)
@@ -32,15 +32,9 @@ def media_view(request):
     if getattr(request, "auth_error", None) is not None or (
             request.identity is not None and not may_read_key(request, key)):
         raise not_found()
-    storage = get_services(request).storage
-    try:
-        path = storage.local_path(key)
-    except KeyError:
+    if not get_services(request).storage.exists(key):
         raise not_found()
-    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    response = FileResponse(path, request=request, content_type=content_type)
-    response.conditional_response = True
-    return response
+    return stream_stored(request, key)
 
 
 def includeme(config):

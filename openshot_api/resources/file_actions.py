@@ -7,7 +7,7 @@ import colander
 from cornice import Service
 
 from ..errors import bad_request
-from ..media import safe_filename
+from ..media import safe_filename, sanitized
 from ..models import Export, File, Project
 from ..services import get_services
 from .base import body_of, created, get_owned, resolve_reference, set_json, validate
@@ -72,7 +72,10 @@ def file_text_replace_post(request):
     count = text.count(data["search"])
     if count == 0:
         raise bad_request("search", f"{data['search']!r} was not found in the file.")
-    storage.save(file.media, io.BytesIO(text.replace(data["search"], replacement).encode("utf-8")))
+    # The search may still break markup apart (a "#" out of an href): SVG is sanitised again.
+    edited, _ = sanitized(io.BytesIO(text.replace(data["search"], replacement).encode("utf-8")),
+                          os.path.basename(file.media), "replace")
+    storage.save(file.media, edited)
     info = dict(file.json or {})
     info["file_size"] = str(storage.size(file.media))
     set_json(file, info)

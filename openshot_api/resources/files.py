@@ -1,16 +1,30 @@
 """/files/: uploaded or imported media, probed into ``json``."""
 import copy
-import mimetypes
+import itertools
 import os
 import posixpath
 
 import colander
 from cornice import Service
 from pyramid.response import FileResponse, Response
+from sqlalchemy import select
 
 from ..errors import bad_request
-from ..media import import_media, media_url, new_file_key, probe, safe_filename, save_upload, too_large
-from ..models import File, Project
+from ..media import (
+    HEAD_BYTES,
+    MEDIA_HEADERS,
+    import_media,
+    media_url,
+    new_file_key,
+    output_prefix,
+    probe,
+    project_of_key,
+    safe_filename,
+    save_upload,
+    served_type,
+    too_large,
+)
+from ..models import Export, File, Project
 from ..services import get_services
 from .base import (
     JSONObject,
@@ -33,6 +47,16 @@ class FileSchema(colander.MappingSchema):
     json = colander.SchemaNode(JSONObject(), missing={})
 
 
+def public_json(obj):
+    """The file's json as clients see it: a ``path`` with folders in it (the server's own,
+    stored by earlier versions) becomes the file's name."""
+    info = obj.json or {}
+    path = info.get("path")
+    if isinstance(path, str) and ("/" in path or "\\" in path):
+        info = {**info, "path": posixpath.basename(obj.media)}
+    return info
+
+
 def serialize_file(request, obj):
     url = request.route_url("file", id=obj.id)
     return {
@@ -41,7 +65,7 @@ def serialize_file(request, obj):
         "media": media_url(request, obj.media),
         "project": request.route_url("project", id=obj.project_id),
         "actions": [f"{url}{action}/" for action in FILE_ACTIONS],
-        "json": obj.json or {},
+        "json": public_json(obj),
         "date_created": iso(obj.date_created),
         "date_updated": iso(obj.date_updated),
     }
@@ -104,7 +128,7 @@ def copy_file(request, source, project, name=None):
     storage.copy(source.media, key)
     info = copy.deepcopy(source.json or {})
     if "path" in info:
-        info["path"] = storage.local_path(key) if storage.url(key) is None else key
+        info["path"] = posixpath.basename(key)
     info["name"] = name or posixpath.basename(key)
     return add_file(request, project, key, info)
 
@@ -151,25 +175,48 @@ resource = ProjectResource("file", "files", File, serialize_file, create_file, _
                            description="Media files, uploaded or imported, probed into json")
 
 
+def stored_kind(request, key):
+    """What the object under ``key`` was found to be: the probe's media_type of the file that
+    holds it, or the type of the export that wrote it; None for anything else."""
+    project_id = project_of_key(key)
+    if project_id is None:
+        return None
+    if key.startswith(output_prefix(project_id)):
+        export_type = request.dbsession.scalar(select(Export.export_type).where(
+            Export.project_id == project_id, Export.output == key))
+        if export_type is None:
+            return None
+        # Waveforms are videos or pictures; image sequences are zips, which no kind makes media.
+        return export_type if export_type in ("audio", "image") else "video"
+    info = request.dbsession.scalar(select(File.json).where(File.project_id == project_id, File.media == key))
+    return (info or {}).get("media_type")
+
+
 def stream_stored(request, key, filename=None):
-    """A response streaming a stored object with its content type (local files support ranges)."""
+    """A response streaming a stored object (local files support ranges). Its type comes from
+    its bytes and what the probe or the export made of it, never from its name: only audio,
+    video and raster images are shown inline; anything else (SVG, HTML ...) is an attachment
+    of no particular type, so nothing stored runs as a page of the API's origin."""
     storage = get_services(request).storage
-    content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+    try:
+        handle = storage.open(key)
+    except KeyError:
+        raise bad_request("media", "The stored media is missing.")
+    head = handle.read(HEAD_BYTES)
+    content_type = served_type(head, stored_kind(request, key))
     if storage.url(key) is None:
-        try:
-            path = storage.local_path(key)
-        except KeyError:
-            raise bad_request("media", "The stored media is missing.")
-        response = FileResponse(path, request=request, content_type=content_type)
+        handle.close()
+        response = FileResponse(storage.local_path(key), request=request,
+                                content_type=content_type or "application/octet-stream")
+        response.conditional_response = True
     else:
-        try:
-            handle = storage.open(key)
-        except KeyError:
-            raise bad_request("media", "The stored media is missing.")
-        response = Response(content_type=content_type, app_iter=iter(lambda: handle.read(1 << 20), b""))
+        response = Response(content_type=content_type or "application/octet-stream",
+                            app_iter=itertools.chain([head], iter(lambda: handle.read(1 << 20), b"")))
         response.content_length = storage.size(key)
-    if filename:
-        response.content_disposition = f'attachment; filename="{filename}"'
+    if filename or content_type is None:
+        name = safe_filename(filename or posixpath.basename(key))
+        response.content_disposition = f'attachment; filename="{name}"'
+    response.headers.update(MEDIA_HEADERS)
     return response
 
 

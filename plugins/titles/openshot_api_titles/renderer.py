@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable
 
 from openshot_api.interfaces import BackendError, ConfigurationError, TitleRenderer
+from openshot_api.svg_safety import UnsafeSVG, sanitize
 
 from .params import validate
 from .svg import TemplateError, fill_template
@@ -75,10 +76,11 @@ class SvgTitleRenderer(TitleRenderer):
         font_size, font_name, fill_color, fill_opacity, stroke_color, stroke_size,
         stroke_opacity, drop_shadow, background_color, background_opacity, bar_color,
         bar_opacity). Raises KeyError for an unknown template, ValueError naming a bad field,
-        BackendError when the template file itself is broken."""
+        BackendError when the template file itself is broken. The template is sanitised before it
+        is parsed and the title before Qt renders it (``openshot_api.svg_safety``)."""
         path = self.template_path(template)
         values = validate(params)
         try:
-            return fill_template(path.read_bytes(), values)
-        except TemplateError as error:
+            return sanitize(fill_template(sanitize(path.read_bytes()), values))
+        except (TemplateError, UnsafeSVG) as error:
             raise BackendError(f"title template {path.name} is unusable: {error}") from None

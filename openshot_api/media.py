@@ -59,6 +59,11 @@ def check_media_path(path):
     return text
 
 
+# Text files ffmpeg follows to other inputs (HLS playlists, concat lists, SDP stream
+# descriptions): never media in their own right, so they are refused on the way in.
+PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"v=0")
+
+
 def sanitized(src, filename, field):
     """``(stream, filename)`` to store for ``src`` (a seekable binary file) named ``filename``:
     SVG, whatever its name and even gzipped, comes back sanitised (stored inflated, so a
@@ -66,6 +71,8 @@ def sanitized(src, filename, field):
     400 naming ``field``."""
     head = src.read(svg_safety.SNIFF_BYTES)
     src.seek(0)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(PLAYLIST_MAGIC):
+        raise bad_request(field, f"{filename} is a playlist or stream description; upload the media itself.")
     if not svg_safety.may_be_svg(head):
         return src, filename
     try:

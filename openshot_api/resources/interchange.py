@@ -21,6 +21,7 @@ from ..media import (
     new_file_key,
     probe,
     safe_filename,
+    sanitized,
     too_large,
     work_dir,
 )
@@ -362,8 +363,10 @@ def project_load_post(request):
                         tmp.write(chunk)
             tmp.flush()
             tmp.seek(0)
-            key = new_file_key(project.id, safe_filename(name, f"media-{index}"))
-            storage.save(key, tmp)
+            clean, stored_name = sanitized(tmp, safe_filename(name, f"media-{index}"),
+                                           "archive" if archive is not None else "json")
+            key = new_file_key(project.id, stored_name)
+            storage.save(key, clean)
         stored.append(key)
         info = probe(services, key)
         extra = {k: v for k, v in item.items() if k not in info and k not in ("id", "path")}

@@ -292,3 +292,33 @@ def test_json_path_is_the_files_name_never_a_server_path(api, media, registry, t
     # The renderer still finds the media.
     pixels = thumbnail_pixels(api, file, tmp_path)
     assert sum(close(p, (0, 255, 0), 60) for p in pixels) > len(pixels) * 0.9
+
+
+@pytest.mark.parametrize("text", [b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nfile:///etc/passwd\n",
+                                  b"\xef\xbb\xbf#EXTM3U\nhttp://127.0.0.1:9/x.ts\n",
+                                  b"ffconcat version 1.0\nfile /etc/passwd\n",
+                                  b"v=0\no=- 0 0 IN IP4 127.0.0.1\nm=video 9 RTP/AVP 96\n"])
+def test_playlists_that_point_ffmpeg_elsewhere_are_refused(api, text):
+    project = create_project(api)
+    for name in ("list.m3u8", "video.mp4"):
+        answer = upload(api, project, text, name, status=400).json
+        assert "media" in answer and "playlist" in answer["detail"]
+
+
+def test_svg_inside_a_loaded_archive_is_sanitised(api, registry, pictures, tmp_path):
+    import json
+    import zipfile
+    project = create_project(api)
+    hostile = svg(f'<image xlink:href="{pictures["red.png"]}" width="64" height="64"/>')
+    osp = {"fps": {"num": 30, "den": 1}, "width": 64, "height": 64, "sample_rate": 44100, "channels": 2,
+           "channel_layout": 3, "files": [{"id": "A", "path": "drawing.svg"}],
+           "clips": [{"id": "C", "file_id": "A", "layer": 1, "position": 0, "start": 0, "end": 1}], "effects": []}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("p.osp", json.dumps(osp))
+        archive.writestr("drawing.svg", hostile)
+    loaded = api.post(f"{project['url']}load/", upload_files=[("archive", "p.zip", buffer.getvalue())]).json
+    file = api.get(loaded["files"][0]).json
+    assert pictures["red.png"].encode() not in stored(registry, file)
+    pixels = thumbnail_pixels(api, file, tmp_path)
+    assert not any(close(p, RED, 60) for p in pixels)

@@ -71,3 +71,20 @@ def test_a_child_that_stops_making_progress_is_stopped_and_reported(project, cli
         runner.run_children([(job, 1)], "render", stall_seconds=2)
     assert time.monotonic() - started < 8
     assert render_children() == []
+
+
+def test_a_thumbnail_that_runs_past_its_timeout_is_stopped_within_seconds(clip, project):
+    """A request thread waits seconds, not minutes, for a frame that is slow to make."""
+    from openshot_api_render_libopenshot import LibopenshotRenderer
+    quick = LibopenshotRenderer(threads=1, segments=1, thumbnail_timeout=1)
+    blur = {"id": "B", "type": "Blur", "class_name": "Blur", "layer": 1, "position": 0, "start": 0, "end": 2,
+            "horizontal_radius": {"Points": [{"co": {"X": 1, "Y": 100}, "interpolation": 2}]},
+            "vertical_radius": {"Points": [{"co": {"X": 1, "Y": 100}, "interpolation": 2}]},
+            "iterations": {"Points": [{"co": {"X": 1, "Y": 100}, "interpolation": 2}]}}
+    heavy = dict(project(clip("red.mp4", 1, 1, effects=[blur]), effects=[dict(blur, id="B2")]),
+                 width=3840, height=2160)
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="longer than 1 s"):
+        quick.thumbnail(heavy, 1, 3840, 2160, "PNG", 90)
+    assert time.monotonic() - started < 5
+    assert render_children() == []

@@ -35,6 +35,15 @@ class ReaderProblem(ValueError):
         self.where = where
 
 
+def reader_type(info):
+    """The reader libopenshot uses for a file whose probed json is ``info``: its own allowed
+    type, else the one its media type calls for (a client may have changed the json)."""
+    kind = (info or {}).get("type")
+    if kind in READER_TYPES:
+        return kind
+    return "QtImageReader" if (info or {}).get("media_type") == "image" else "FFmpegReader"
+
+
 def iter_readers(data, where="json", skip_top_reader=False):
     """Yield ``(location, reader_dict)`` for every non-empty reader in ``data`` (any depth).
     Raises ReaderProblem for a reader that is not an object and for any other non-empty path

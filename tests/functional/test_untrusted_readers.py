@@ -10,6 +10,7 @@ from sqlalchemy import update
 from openshot_api.models import Effect
 from tests.factories import create_clip, create_project, upload_file
 from tests.functional.test_exports import download, wait_for
+from tests.functional.test_interchange import _zip
 from tests.media_checks import close, pixel_at
 
 HOSTILE_PATHS = [
@@ -239,16 +240,6 @@ def _osp_with(api, project, effect_reader=None, clip_effect_reader=None):
         osp["clips"][0]["effects"] = [{"id": "E1", "type": "Mask", "class_name": "Mask",
                                        "reader": clip_effect_reader}]
     return osp
-
-
-def _zip(entries):
-    import io
-    import zipfile
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_load_refuses_hostile_readers_as_json_and_as_zip_and_changes_nothing(api, scene, media):

@@ -62,8 +62,34 @@ def env_key(key):
     return "OPENSHOT_API_" + key.upper().replace(".", "_").replace("-", "_")
 
 
+class Settings(dict):
+    """Settings that also answer a key the ini and the defaults lack from its ``OPENSHOT_API_*``
+    variable, so every key a plugin reads (``openshot_api.storage.s3.bucket`` ...) can be set
+    by the environment alone, as a twelve-factor deployment does."""
+
+    def __init__(self, data, environ):
+        super().__init__(data)
+        self.environ = environ
+
+    def __missing__(self, key):
+        value = self.environ.get(env_key(key)) if isinstance(key, str) else None
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or (isinstance(key, str) and env_key(key) in self.environ)
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
 def read_settings(settings, environ=None):
-    """Return the ini ``settings`` completed with defaults and overridden from the environment."""
+    """Return the ini ``settings`` completed with defaults and overridden from the environment
+    (for every key, whether or not the ini names it)."""
     environ = os.environ if environ is None else environ
     merged = dict(DEFAULTS)
     merged.update(settings)
@@ -71,7 +97,7 @@ def read_settings(settings, environ=None):
         value = environ.get(env_key(key))
         if value is not None:
             merged[key] = value
-    return merged
+    return Settings(merged, dict(environ))
 
 
 def get_int(settings, key):

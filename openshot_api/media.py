@@ -83,10 +83,13 @@ def sanitized(src, filename, field):
 
 
 def _store(storage, project_id, src, filename, field):
-    """Store ``src`` as a new file of the project, SVG sanitised; return its key."""
+    """Store ``src`` as a new file of the project, SVG sanitised, typed by ``stored_type``;
+    return its key."""
     src, filename = sanitized(src, filename, field)
     key = new_file_key(project_id, filename)
-    storage.save(key, src)
+    head = src.read(HEAD_BYTES)
+    src.seek(0)
+    storage.save(key, src, stored_type(head))
     return key
 
 
@@ -246,6 +249,17 @@ def served_type(head, kind):
     if head.startswith(_ASF):
         return "audio/x-ms-wma" if kind == "audio" else "video/x-ms-wmv"
     return None
+
+
+def stored_type(head):
+    """The Content-Type a new object starting with ``head`` is stored with, so that a cloud
+    bucket serves it as what it is. It is stored before the probe, so its bytes alone decide:
+    ``served_type`` as if it were video (containers of either, M4A aside, say video), else as
+    if a picture; anything else (SVG, HTML, unknown) is application/octet-stream, never a type
+    a browser would run on the bucket's origin."""
+    if head[4:11] in (b"ftypM4A", b"ftypM4B"):
+        return served_type(head, "audio")
+    return served_type(head, "video") or served_type(head, "image") or "application/octet-stream"
 
 
 def too_large(request):

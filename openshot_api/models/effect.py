@@ -1,11 +1,12 @@
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, Timestamped
+from .meta import NEVER_REUSE_IDS, Base, Timestamped
 
 
 class Effect(Timestamped, Base):
     __tablename__ = "effects"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)

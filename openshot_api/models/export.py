@@ -3,13 +3,14 @@ from typing import Optional
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, Timestamped
+from .meta import NEVER_REUSE_IDS, Base, Timestamped
 
 STATUSES = ("pending", "in-progress", "completed", "failed", "cancel")
 
 
 class Export(Timestamped, Base):
     __tablename__ = "exports"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)

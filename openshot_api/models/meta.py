@@ -13,6 +13,11 @@ NAMING_CONVENTION = {
 }
 
 
+# SQLite's AUTOINCREMENT: an id is never handed out again after its row is deleted, so an old URL
+# or output name can't reach another object (PostgreSQL sequences never reuse ids anyway).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc)
 

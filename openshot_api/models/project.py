@@ -1,11 +1,12 @@
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, Timestamped
+from .meta import NEVER_REUSE_IDS, Base, Timestamped
 
 
 class Project(Timestamped, Base):
     __tablename__ = "projects"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -4,7 +4,7 @@ import secrets
 from sqlalchemy import Boolean, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .meta import Base, utcnow
+from .meta import NEVER_REUSE_IDS, Base, utcnow
 
 
 def new_token_key():
@@ -13,6 +13,7 @@ def new_token_key():
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(150), unique=True)

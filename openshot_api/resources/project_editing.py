@@ -69,7 +69,8 @@ def project_title_post(request):
         raise bad_request("template", str(exc))
     slug = re.sub(r"[^A-Za-z0-9]+", "-", data["text"])[:40].strip("-") or "Title"
     key = new_file_key(project.id, f"{slug}.svg")
-    services.storage.save(key, io.BytesIO(svg), "image/svg+xml")
+    # SVG is active content on a bucket's own origin: stored untyped, like any upload of it.
+    services.storage.save(key, io.BytesIO(svg), "application/octet-stream")
     info = probe(services, key)
     info["name"] = posixpath.basename(key)
     info["title"] = {"template": data["template"], **params}

@@ -9,6 +9,7 @@ from ..db import after_commit
 from ..errors import APIError, bad_request
 from ..models import File
 from ..services import get_services
+from ..settings import DEFAULTS
 from .base import Flag, JSONValue, body_of, get_owned, set_json, validate
 from .files import serialize_file
 
@@ -17,10 +18,21 @@ file_transcribe = Service(name="file_transcribe", path="/files/{id}/transcribe/"
 
 
 class TranscribeSchema(colander.MappingSchema):
-    model = colander.SchemaNode(colander.String(), missing="base")
+    # None: the instance's openshot_api.transcribe.default_model.
+    model = colander.SchemaNode(colander.String(), missing=None)
     language = colander.SchemaNode(colander.String(allow_empty=True), missing="")
     translate = colander.SchemaNode(Flag(), missing=False)
     args = colander.SchemaNode(JSONValue(), missing={})
+
+
+def default_model(settings, language, translate):
+    """The model of a request that names none: ``openshot_api.transcribe.default_model``, or its
+    multilingual form when an English-only default is asked for another language."""
+    key = "openshot_api.transcribe.default_model"
+    model = (settings.get(key) or DEFAULTS[key]).strip()
+    if model.endswith(".en") and (translate or language.lower() not in ("", "en", "english")):
+        return model[:-len(".en")]
+    return model
 
 
 def pick_model(transcriber, model, language, translate):
@@ -77,7 +89,8 @@ def file_transcribe_post(request):
         raise bad_request("args", "Must be a JSON object.")
     if not (file.json or {}).get("has_audio"):
         raise bad_request("media", "The file has no audio to transcribe.")
-    model = pick_model(transcriber, data["model"], data["language"], data["translate"])
+    model = data["model"] or default_model(request.registry.settings, data["language"], data["translate"])
+    model = pick_model(transcriber, model, data["language"], data["translate"])
     problem = transcriber.check(model, {})
     if problem:
         raise bad_request("model", problem)

@@ -284,10 +284,14 @@ COMPONENTS = {
                        "storage": {"type": "integer", "description": "Bytes"}},
     },
     "Validation": {
-        "type": "object", "required": ["detail", "problems"],
+        "type": "object", "required": ["detail", "problems", "warnings"],
         "properties": {"detail": {"type": "string"},
                        "problems": {"type": "array", "items": {"type": "object", "properties": {
-                           "object": URI, "field": {"type": "string"}, "detail": {"type": "string"}}}}},
+                           "object": URI, "field": {"type": "string"}, "detail": {"type": "string"}}}},
+                       "warnings": {"type": "array", "description": "What renders but may not be meant",
+                                    "items": {"type": "object", "properties": {
+                                        "object": URI, "field": {"type": "string"},
+                                        "detail": {"type": "string"}}}}},
     },
     "FontFamily": {
         "type": "object", "required": ["family"],

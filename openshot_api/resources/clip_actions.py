@@ -8,7 +8,7 @@ from ..errors import bad_request
 from ..models import Clip
 from ..services import get_services
 from .base import Flag, Number, body_of, get_owned, refuse_get_from_browsers, set_json, validate
-from .clips import serialize_clip
+from .clips import serialize_clip, stamp_fields
 
 clip_keyframes = Service(name="clip_keyframes", path="/clips/{id}/keyframes/",
                          description="Add a keyframe to any animatable clip property")
@@ -25,8 +25,10 @@ def _value_error(field, exc):
 
 
 def _rewritten(request, clip, clip_json):
-    """Store the clip's new libopenshot json and answer the clip."""
+    """Store the clip's new libopenshot json, its position/start/end/layer those of the clip
+    (clips stored before these were kept in step may disagree), and answer the clip."""
     set_json(clip, clip_json)
+    stamp_fields(clip)
     request.dbsession.flush()
     return serialize_clip(request, clip)
 

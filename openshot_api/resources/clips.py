@@ -1,7 +1,7 @@
 """/clips/: a file placed on a layer of the timeline, with its keyframes in ``json``."""
 import colander
 
-from ..errors import bad_request, invalid_fields
+from ..errors import APIError, bad_request, invalid_fields
 from ..models import Clip, File
 from ..services import get_services
 from .base import (
@@ -24,6 +24,9 @@ from .readers import clean_readers
 CLIP_ACTIONS = ("presets", "keyframes", "reset", "captions")
 # Image files have no length of their own; a new clip of one lasts this long unless told.
 DEFAULT_IMAGE_SECONDS = 10.0
+# Fields a clip's (and an effect's) libopenshot json repeats. The render reads the json, so the
+# two are kept equal on every write: a field sent wins, else its twin in the sent json.
+SYNCED = ("position", "start", "end", "layer")
 
 
 class ClipSchema(colander.MappingSchema):
@@ -71,8 +74,32 @@ def default_clip_json(request, file):
 
 
 def check_range(start, end):
+    # Still a 400: libopenshot cannot render a clip or effect of zero or negative length.
+    # (A clip's end of 0 has become its file's end before this runs.)
     if end is not None and start >= end:
         raise invalid_fields({"end": [f"end ({end}) must be greater than start ({start})."]})
+
+
+def sent_fields(body, data):
+    """The synced fields the body really sets. An end of 0 is not one: clients such as the Go
+    SDK send zero values for fields they leave unset, and 0 means "to the end of the file"."""
+    sent = {key for key in SYNCED if body.get(key) not in (None, "")}
+    return sent - {"end"} if not data.get("end") else sent
+
+
+def json_twins(schema, user_json, sent):
+    """The fields set only through their twins in the sent json (``json.end`` ...), validated
+    like the fields themselves."""
+    given = {key: user_json[key] for key in SYNCED if key in (user_json or {}) and key not in sent}
+    try:
+        return validate(schema, given, "update")
+    except APIError as exc:
+        raise invalid_fields({"json": [f"{key}: {msg}" for key, msgs in exc.fields.items() for msg in msgs]})
+
+
+def stamp_fields(obj):
+    """Copy the object's fields into its json, so both say the same."""
+    set_json(obj, {**(obj.json or {}), **{key: getattr(obj, key) for key in SYNCED}})
 
 
 def create_clip(request, project, body):
@@ -82,13 +109,15 @@ def create_clip(request, project, body):
     file = resolve_reference(request, body["file"], File, "file")
     if file.project_id != project.id:
         raise bad_request("file", "The file belongs to another project; copy it into this project first.")
-    if data["end"] is None:
+    data.update(json_twins(ClipSchema(), data["json"], sent_fields(body, data)))
+    if not data["end"]:  # missing, null or 0
         data["end"] = file_length(file) or DEFAULT_IMAGE_SECONDS
     check_range(data["start"], data["end"])
     clip_json = default_clip_json(request, file)
     clip_json.update(clean_readers(request, project, data.pop("json"), skip_top_reader=True))
     clip_json["reader"] = default_clip_json(request, file).get("reader", {})  # from its file only
     clip = Clip(project_id=project.id, file_id=file.id, json=clip_json, **data)
+    stamp_fields(clip)
     return created(request, clip, serialize_clip)
 
 
@@ -99,9 +128,13 @@ def _clip_update(request, mode):
     if mode == "replace" and body.get("file") in (None, ""):
         raise invalid_fields({"file": ["This field is required."]})
     keep_project(request, body, clip, "A clip")
+    if "end" in body and body["end"] in (None, ""):
+        data["end"] = 0.0  # a blank end, like 0, is the file's end
+    data.update(json_twins(ClipSchema(), data.get("json"), sent_fields(body, data)))
     if data.get("json") is not None:
         user_json = {k: v for k, v in data["json"].items() if k != "reader"}  # from its file only
         data["json"] = clean_readers(request, clip.project, user_json, skip_top_reader=True)
+    file = clip.file
     if body.get("file") not in (None, ""):
         file = resolve_reference(request, body["file"], File, "file")
         if file.project_id != clip.project_id:
@@ -110,10 +143,11 @@ def _clip_update(request, mode):
             clip.file_id = file.id
             fresh = default_clip_json(request, file)
             set_json(clip, {**(clip.json or {}), "reader": fresh.get("reader", {})})
-    if data.get("end", 0) is None:
-        data.pop("end")
+    if "end" in data and not data["end"]:  # 0 or null: the file's end
+        data["end"] = file_length(file) or DEFAULT_IMAGE_SECONDS
     check_range(data.get("start", clip.start), data.get("end", clip.end))
     update_fields(clip, data)
+    stamp_fields(clip)
     request.dbsession.flush()
     return serialize_clip(request, clip)
 

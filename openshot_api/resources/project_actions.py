@@ -19,7 +19,7 @@ from .projects import serialize_project
 project_json = Service(name="project_json", path="/projects/{id}/json/",
                        description="The project as an OpenShot Video Editor project file")
 project_validate = Service(name="project_validate", path="/projects/{id}/validate/",
-                           description="Every problem that would stop a render")
+                           description="Every problem that would stop a render, and warnings")
 project_copy = Service(name="project_copy", path="/projects/{id}/copy/",
                        description="A deep copy with its own files, clips and effects")
 project_storage = Service(name="project_storage", path="/projects/{id}/storage/",
@@ -46,12 +46,6 @@ def project_problems(request, project):
                              "detail": f"The media of file {file.id} is missing from storage."})
     for clip in project.clips:
         url = request.route_url("clip", id=clip.id)
-        info = clip.file.json or {}
-        duration = float(info.get("duration") or 0)
-        single = info.get("has_single_image") or info.get("media_type") == "image"
-        if not single and duration and clip.end > duration + 0.05:
-            problems.append({"object": url, "field": "end",
-                             "detail": f"Clip {clip.id} ends at {clip.end}s, after its file's end ({duration:.3f}s)."})
         if clip.start >= clip.end:
             problems.append({"object": url, "field": "start",
                              "detail": f"Clip {clip.id} starts at or after its end."})
@@ -69,15 +63,41 @@ def project_problems(request, project):
     return problems
 
 
+def project_warnings(request, project):
+    """What libopenshot renders but the client may not mean, one dict per warning. These never
+    stop an export (the hosted API renders them too)."""
+    warnings = []
+    for clip in project.clips:
+        info = clip.file.json or {}
+        try:
+            duration = float(info.get("duration") or 0)
+        except (TypeError, ValueError):
+            duration = 0.0
+        single = info.get("has_single_image") or info.get("media_type") == "image"
+        if not single and duration and clip.end > duration + 0.05:
+            # libopenshot holds the last frame (or shows nothing) past the file's end.
+            warnings.append({"object": request.route_url("clip", id=clip.id), "field": "end",
+                             "detail": f"Clip {clip.id} ends at {clip.end}s, after its file's end "
+                                       f"({duration:.3f}s); it renders its last frame or nothing there."})
+    return warnings
+
+
 @project_validate.get()
 @project_validate.post()
 def project_validate_view(request):
+    """A 400 listing the problems when there are any; else 200, with any warnings."""
     project = get_owned(request, Project, request.matchdict["id"])
-    problems = project_problems(request, project)
+    problems, warnings = project_problems(request, project), project_warnings(request, project)
     if problems:
         raise APIError(400, f"The project has {len(problems)} problem(s): "
-                            + " ".join(p["detail"] for p in problems), {"problems": problems})
-    return {"detail": "The project is valid.", "problems": []}
+                            + " ".join(p["detail"] for p in problems),
+                       {"problems": problems, "warnings": warnings})
+    if warnings:
+        detail = (f"The project can be rendered, with {len(warnings)} warning(s): "
+                  + " ".join(w["detail"] for w in warnings))
+    else:
+        detail = "The project is valid."
+    return {"detail": detail, "problems": [], "warnings": warnings}
 
 
 class CopySchema(colander.MappingSchema):

@@ -154,10 +154,8 @@ def validate_export(request, export, project):
         export.end_frame = last
     elif export.end_frame < 0:
         raise bad_request("end_frame", "Must be a frame number, or blank/0/-1 for the project's end.")
-    if export.start_frame > last:
-        raise bad_request("start_frame", f"Frame {export.start_frame} is after the project's last frame ({last}).")
-    if export.end_frame > last:
-        raise bad_request("end_frame", f"Frame {export.end_frame} is after the project's last frame ({last}).")
+    # Frames after the project's end are accepted, as by the hosted API: libopenshot renders
+    # them black and silent (the longest export is still bounded by check_length).
     if export.end_frame < export.start_frame:
         raise bad_request("end_frame", f"end_frame ({export.end_frame}) is before start_frame ({export.start_frame}).")
     check_length(request.registry.settings, export.end_frame - export.start_frame + 1, fps)

@@ -175,12 +175,24 @@ def tokens_create(request):
     return {"token": user.token.key}
 
 
+def safe_next(request, target):
+    """Where to go after logging in: a path on this site, never another host (no open
+    redirects: ``//evil``, ``http://host@evil``, back-slashes and control characters are
+    refused, as is any absolute URL)."""
+    from urllib.parse import urlsplit
+
+    text = str(target or "")
+    parts = urlsplit(text)
+    if (not text.startswith("/") or text.startswith("//") or "\\" in text
+            or any(ord(c) < 32 for c in text) or parts.scheme or parts.netloc):
+        return request.route_url("root")
+    return request.application_url + text
+
+
 @view_config(route_name="login", renderer="templates/login.jinja2", request_method=("GET", "POST"),
              permission=NO_PERMISSION_REQUIRED)
 def login_view(request):
-    next_url = request.params.get("next") or request.route_url("root")
-    if not next_url.startswith("/") and not next_url.startswith(request.application_url):
-        next_url = request.route_url("root")  # no open redirects
+    next_url = safe_next(request, request.params.get("next"))
     error = None
     if request.method == "POST":
         if not check_csrf_token(request, raises=False):

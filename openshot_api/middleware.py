@@ -39,8 +39,33 @@ class ProxyHeaders:
         return self.app(environ, start_response)
 
 
+class SecurityHeaders:
+    """Headers every answer gets unless it set its own: no MIME sniffing, no referrer to other
+    sites, and for HTML pages (login, admin, demo) no framing by other sites, so their one-click
+    forms cannot be clickjacked; HSTS when cookies are HTTPS-only."""
+
+    def __init__(self, app, hsts=False):
+        self.app = app
+        self.hsts = hsts
+        self.registry = getattr(app, "registry", None)  # code that reaches through to Pyramid
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            names = {name.lower() for name, _ in headers}
+            extra = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
+            html = any(n.lower() == "content-type" and v.lower().startswith("text/html") for n, v in headers)
+            if html:
+                extra += [("X-Frame-Options", "DENY"), ("Content-Security-Policy", "frame-ancestors 'none'")]
+            if self.hsts:
+                extra.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+            headers = list(headers) + [(n, v) for n, v in extra if n.lower() not in names]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+        return self.app(environ, start)
+
+
 def wrap(app, settings):
     registry = getattr(app, "registry", None)
+    app = SecurityHeaders(app, hsts=get_bool(settings, "openshot_api.cookie_secure"))
     app = TrailingSlash(app)
     if get_bool(settings, "openshot_api.trusted_proxy"):
         app = ProxyHeaders(app)

@@ -37,7 +37,7 @@ ASSETS_URL = "static/docs"
 # logo, for one, would come from a CDN).
 LOCAL_ONLY_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
                   "script-src 'self'; worker-src 'self' blob:; connect-src 'self'; font-src 'self' data:; "
-                  "frame-ancestors 'self'; base-uri 'self'; form-action 'self'")
+                  "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 # --- colander -> JSON schema ------------------------------------------------------------------

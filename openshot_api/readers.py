@@ -87,7 +87,7 @@ def parse_reference(path):
     text = str(path).strip().replace("\\", "/")
     if not text or "\x00" in text or any(ord(c) < 32 for c in text):
         raise ValueError("the path is empty or holds control characters.")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return "id", int(text)
     url = re.match(r"^https?://[^/]+(/.*)$", text)
     if url:

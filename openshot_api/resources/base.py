@@ -241,7 +241,7 @@ def parse_reference(value, kind, field):
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     match = _LINK.match(text.split("?")[0])
     if not match or match.group("kind") != kind:
@@ -257,11 +257,21 @@ def owned_query(model, user):
     return query.join(Project, model.project_id == Project.id).where(Project.user_id == user.id)
 
 
+MAX_ID = 2 ** 63 - 1  # the database's integers; larger numbers name no row
+
+
+def row_id(value):
+    """``value`` as a row id (ASCII digits, 1..MAX_ID), or None when it cannot name a row."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
 def get_owned(request, model, object_id):
     """The user's object with this id, or a 404: another user's object looks like no object."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    object_id = row_id(object_id)
+    if object_id is None:
         raise not_found()
     obj = request.dbsession.scalar(owned_query(model, request.identity).where(model.id == object_id))
     if obj is None:
@@ -275,8 +285,9 @@ def resolve_reference(request, value, model, field):
     A reference to a missing or foreign object is a 404, so that nobody can probe for other
     users' ids; the body names the field."""
     kind = model.__tablename__
-    object_id = parse_reference(value, kind, field)
-    obj = request.dbsession.scalar(owned_query(model, request.identity).where(model.id == object_id))
+    object_id = row_id(parse_reference(value, kind, field))
+    obj = None if object_id is None else request.dbsession.scalar(
+        owned_query(model, request.identity).where(model.id == object_id))
     if obj is None:
         raise APIError(404, f"{field}: Invalid hyperlink - Object does not exist.",
                        {field: ["Invalid hyperlink - Object does not exist."]})

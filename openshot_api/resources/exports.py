@@ -67,7 +67,7 @@ def parse_bitrate(value, field, quality=True):
 
 
 def bitrate_out(value):
-    return int(value) if str(value).isdigit() else value
+    return int(value) if str(value).isascii() and str(value).isdigit() else value
 
 
 class ExportSchema(colander.MappingSchema):

@@ -52,7 +52,7 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False, f
         if kind is not None and kind not in READER_TYPES:
             raise bad_request(field, f"{place}.type: {kind!r} is not allowed; use one of "
                                      f"{', '.join(READER_TYPES)}.")
-        if "file_id" in reader and str(reader["file_id"]).isdigit():
+        if "file_id" in reader and str(reader["file_id"]).isascii() and str(reader["file_id"]).isdigit():
             ref = ("id", int(reader["file_id"]))
         else:
             try:

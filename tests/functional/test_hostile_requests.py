@@ -5,8 +5,6 @@ import re
 import pytest
 import webtest
 
-from tests.factories import create_project
-
 
 def _login_to(app, username, password, next_url):
     page = app.get("/api-auth/login/", {"next": next_url})
@@ -46,7 +44,6 @@ def test_html_pages_cannot_be_framed_by_other_sites(anon, path):
 def test_ids_too_large_for_the_database_are_a_404(api, ident):
     for kind in ("projects", "files", "clips", "effects", "exports"):
         api.get(f"/{kind}/{ident}/", status=404)
-    project = create_project(api)
     for reference in (ident, f"http://testserver/projects/{ident}/"):
         api.post_json("/files/", {"project": reference, "json": {"url": "x"}}, status=404)
 

@@ -176,8 +176,8 @@ def tokens_create(request):
 
 
 def safe_next(request, target):
-    """Where to go after logging in: a path on this site, never another host (no open
-    redirects: ``//evil``, ``http://host@evil``, back-slashes and control characters are
+    """Where to go after logging in: a path on this site (the login form carries it back),
+    never another host (no open redirects: ``//evil``, ``http://host@evil``, back-slashes and control characters are
     refused, as is any absolute URL)."""
     from urllib.parse import urlsplit
 
@@ -185,8 +185,8 @@ def safe_next(request, target):
     parts = urlsplit(text)
     if (not text.startswith("/") or text.startswith("//") or "\\" in text
             or any(ord(c) < 32 for c in text) or parts.scheme or parts.netloc):
-        return request.route_url("root")
-    return request.application_url + text
+        return request.route_path("root")
+    return text
 
 
 @view_config(route_name="login", renderer="templates/login.jinja2", request_method=("GET", "POST"),

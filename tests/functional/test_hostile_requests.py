@@ -51,3 +51,11 @@ def test_ids_too_large_for_the_database_are_a_404(api, ident):
 def test_a_superscript_digit_is_not_an_id(api):
     api.post_json("/clips/", {"project": "\u00b9", "file": "\u00b9"}, status=400)
     api.get("/projects/%C2%B9/", status=404)
+
+
+def test_the_login_form_carries_next_back_and_lands_there(wsgi_app, make_user):
+    username, password, _ = make_user()
+    browser = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "testserver"})
+    form = browser.get("/api-auth/login/", {"next": "/demo/exports/"}).forms[0]
+    form["username"], form["password"] = username, password
+    assert form.submit(status=302).headers["Location"] == "http://testserver/demo/exports/"

@@ -64,6 +64,10 @@ def check_media_path(path):
 PLAYLIST_MAGIC = (b"#EXTM3U", b"ffconcat", b"v=0")
 
 
+def is_playlist(head):
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(PLAYLIST_MAGIC)
+
+
 def sanitized(src, filename, field):
     """``(stream, filename)`` to store for ``src`` (a seekable binary file) named ``filename``:
     SVG, whatever its name and even gzipped, comes back sanitised (stored inflated, so a
@@ -71,7 +75,7 @@ def sanitized(src, filename, field):
     400 naming ``field``."""
     head = src.read(svg_safety.SNIFF_BYTES)
     src.seek(0)
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(PLAYLIST_MAGIC):
+    if is_playlist(head):
         raise bad_request(field, f"{filename} is a playlist or stream description; upload the media itself.")
     if not svg_safety.may_be_svg(head):
         return src, filename
@@ -82,7 +86,7 @@ def sanitized(src, filename, field):
     return io.BytesIO(clean), re.sub(r"\.(svgz|svg\.gz)$", ".svg", filename, flags=re.I)
 
 
-def _store(storage, project_id, src, filename, field):
+def store_new(storage, project_id, src, filename, field):
     """Store ``src`` as a new file of the project, SVG sanitised, typed by ``stored_type``;
     return its key."""
     src, filename = sanitized(src, filename, field)
@@ -128,7 +132,7 @@ def import_media(services, project_id, spec, may_read=lambda key: True):
                 base = transfer.download(spec, tmp, max_bytes)
                 tmp.flush()
                 tmp.seek(0)
-                return _store(storage, project_id, tmp, safe_filename(name or base), "json")
+                return store_new(storage, project_id, tmp, safe_filename(name or base), "json")
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url):
             with tempfile.NamedTemporaryFile(dir=work_dir(settings), prefix="import-") as tmp:
                 base = download_url(url, tmp, max_bytes=max_bytes,
@@ -136,7 +140,7 @@ def import_media(services, project_id, spec, may_read=lambda key: True):
                                     allow_private=get_bool(settings, "openshot_api.allow_private_urls"))
                 tmp.flush()
                 tmp.seek(0)
-                return _store(storage, project_id, tmp, safe_filename(name or base), "json")
+                return store_new(storage, project_id, tmp, safe_filename(name or base), "json")
         source = check_media_path(url)
         # Another user's media answers exactly like missing media.
         if not may_read(source) or not storage.exists(source):
@@ -144,10 +148,10 @@ def import_media(services, project_id, spec, may_read=lambda key: True):
         filename = safe_filename(name or posixpath.basename(source))
         with storage.open(source) as src:
             head = src.read(svg_safety.SNIFF_BYTES)
-            if svg_safety.may_be_svg(head):
-                # Files the operator put in the media folder were never sanitised.
+            if svg_safety.may_be_svg(head) or is_playlist(head):
+                # Files the operator put in the media folder never passed the gate.
                 data = head + src.read(svg_safety.MAX_BYTES + 1 - len(head))
-                return _store(storage, project_id, io.BytesIO(data), filename, "json")
+                return store_new(storage, project_id, io.BytesIO(data), filename, "json")
         key = new_file_key(project_id, filename)
         storage.copy(source, key)
         return key
@@ -159,7 +163,7 @@ def save_upload(services, project_id, upload, name=None):
     """Store a multipart upload (a FieldStorage) in chunks, SVG sanitised; return its key."""
     filename = safe_filename(name or getattr(upload, "filename", None) or "upload")
     upload.file.seek(0)
-    return _store(services.storage, project_id, upload.file, filename, "media")
+    return store_new(services.storage, project_id, upload.file, filename, "media")
 
 
 def probe(services, key):

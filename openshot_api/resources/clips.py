@@ -80,10 +80,15 @@ def check_range(start, end):
         raise invalid_fields({"end": [f"end ({end}) must be greater than start ({start})."]})
 
 
+def fields_sent(body):
+    """The synced fields the body sets itself; these win over their twins in its json."""
+    return {key for key in SYNCED if body.get(key) not in (None, "")}
+
+
 def sent_fields(body, data):
-    """The synced fields the body really sets. An end of 0 is not one: clients such as the Go
-    SDK send zero values for fields they leave unset, and 0 means "to the end of the file"."""
-    sent = {key for key in SYNCED if body.get(key) not in (None, "")}
+    """The synced fields a clip's body really sets. An end of 0 is not one: clients such as the
+    Go SDK send zero values for fields they leave unset, and 0 means "to the end of the file"."""
+    sent = fields_sent(body)
     return sent - {"end"} if not data.get("end") else sent
 
 

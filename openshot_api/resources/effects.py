@@ -18,7 +18,7 @@ from .base import (
     update_fields,
     validate,
 )
-from .clips import SYNCED, check_range, json_twins, stamp_fields
+from .clips import check_range, fields_sent, json_twins, stamp_fields
 from .readers import clean_readers
 
 
@@ -64,14 +64,9 @@ def effect_defaults(request, effect_type):
     return effect_type, renderer.effect_defaults(effect_type)
 
 
-def sent(body):
-    """The synced fields the body sets itself; these win over their twins in its json."""
-    return {key for key in SYNCED if body.get(key) not in (None, "")}
-
-
 def create_effect(request, project, body):
     data = validate(EffectSchema(), body, "create")
-    data.update(json_twins(EffectSchema(), data["json"], sent(body)))
+    data.update(json_twins(EffectSchema(), data["json"], fields_sent(body)))
     check_range(data["start"], data["end"])
     data["type"], defaults = effect_defaults(request, data["type"])
     defaults.update(clean_readers(request, project, data.pop("json")))
@@ -86,7 +81,7 @@ def _effect_update(request, mode):
     body = body_of(request)
     data = validate(EffectSchema(), body, mode)
     keep_project(request, body, effect, "An effect")
-    data.update(json_twins(EffectSchema(), data.get("json"), sent(body)))
+    data.update(json_twins(EffectSchema(), data.get("json"), fields_sent(body)))
     if data.get("json") is not None:
         clean_readers(request, effect.project, data["json"])
     check_range(data.get("start", effect.start), data.get("end", effect.end))

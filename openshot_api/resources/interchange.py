@@ -18,10 +18,9 @@ from .. import timeline
 from ..errors import APIError, bad_request
 from ..media import (
     check_media_path,
-    new_file_key,
     probe,
     safe_filename,
-    sanitized,
+    store_new,
     too_large,
     work_dir,
 )
@@ -363,10 +362,8 @@ def project_load_post(request):
                         tmp.write(chunk)
             tmp.flush()
             tmp.seek(0)
-            clean, stored_name = sanitized(tmp, safe_filename(name, f"media-{index}"),
-                                           "archive" if archive is not None else "json")
-            key = new_file_key(project.id, stored_name)
-            storage.save(key, clean)
+            key = store_new(storage, project.id, tmp, safe_filename(name, f"media-{index}"),
+                            "archive" if archive is not None else "json")
         stored.append(key)
         info = probe(services, key)
         extra = {k: v for k, v in item.items() if k not in info and k not in ("id", "path")}

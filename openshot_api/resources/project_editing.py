@@ -9,7 +9,7 @@ from cornice import Service
 
 from ..errors import bad_request
 from ..interfaces import BackendError
-from ..media import new_file_key, probe
+from ..media import probe, store_new
 from ..models import Project
 from ..services import get_services
 from .base import Flag, Integer, JSONValue, Number, body_of, created, get_owned, resolve_reference, validate
@@ -68,9 +68,8 @@ def project_title_post(request):
     except BackendError as exc:
         raise bad_request("template", str(exc))
     slug = re.sub(r"[^A-Za-z0-9]+", "-", data["text"])[:40].strip("-") or "Title"
-    key = new_file_key(project.id, f"{slug}.svg")
-    # SVG is active content on a bucket's own origin: stored untyped, like any upload of it.
-    services.storage.save(key, io.BytesIO(svg), "application/octet-stream")
+    # Through the same gate as uploads: sanitised, and never typed as SVG on a bucket.
+    key = store_new(services.storage, project.id, io.BytesIO(svg), f"{slug}.svg", "template")
     info = probe(services, key)
     info["name"] = posixpath.basename(key)
     info["title"] = {"template": data["template"], **params}

@@ -7,9 +7,7 @@ from ..media import safe_filename
 from ..models import File
 from ..readers import READER_TYPES, ReaderProblem, iter_readers, parse_reference, reader_type
 from ..services import get_services
-from .base import owned_query
-
-MAX_ID = 2 ** 63 - 1  # larger numbers name no row (and overflow the database's integers)
+from .base import owned_query, row_id
 
 
 def file_name(file):
@@ -20,7 +18,7 @@ def file_name(file):
 def _find_file(request, files, kind, value):
     if kind == "id":
         found = next((f for f in files if f.id == value), None)
-        if found is None and value > MAX_ID:
+        if found is None and row_id(value) is None:
             raise LookupError("missing")
         if found is None:
             owned = request.dbsession.scalar(owned_query(File, request.identity).where(File.id == value))
@@ -52,8 +50,8 @@ def clean_readers(request, project, data, field="json", skip_top_reader=False, f
         if kind is not None and kind not in READER_TYPES:
             raise bad_request(field, f"{place}.type: {kind!r} is not allowed; use one of "
                                      f"{', '.join(READER_TYPES)}.")
-        if "file_id" in reader and str(reader["file_id"]).isascii() and str(reader["file_id"]).isdigit():
-            ref = ("id", int(reader["file_id"]))
+        if "file_id" in reader and row_id(reader["file_id"]) is not None:
+            ref = ("id", row_id(reader["file_id"]))
         else:
             try:
                 ref = parse_reference(reader.get("path"))

@@ -21,3 +21,15 @@ def create_clip(api, project, file, **fields):
             "layer": 1, "json": "{}"}
     body.update(fields)
     return api.post_json("/clips/", body, status=201).json
+
+
+def user_id(registry, username):
+    """The id of the user called ``username`` in the app of ``registry``."""
+    from sqlalchemy import select
+
+    from openshot_api.models import User
+    session = registry["dbsession_factory"]()
+    try:
+        return session.scalar(select(User.id).where(User.username == username))
+    finally:
+        session.close()

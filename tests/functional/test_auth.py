@@ -3,7 +3,7 @@ import re
 
 import webtest
 
-from tests.factories import create_project
+from tests.factories import create_project, user_id
 
 
 def test_requests_without_credentials_are_refused(anon):
@@ -101,16 +101,6 @@ def _form_for(page, user_field_value=None, action=None):
     raise AssertionError("form not found")
 
 
-def _user_id(registry, username):
-    from sqlalchemy import select
-    from openshot_api.models import User
-    session = registry["dbsession_factory"]()
-    try:
-        return session.scalar(select(User.id).where(User.username == username))
-    finally:
-        session.close()
-
-
 def test_admin_pages_are_for_admins_only(wsgi_app, make_user):
     admin, username = _admin(wsgi_app, make_user)
     page = admin.get("/cloud-admin/auth/user/")
@@ -133,7 +123,7 @@ def test_admin_pages_are_for_admins_only(wsgi_app, make_user):
 def test_admin_rotates_a_token_and_disables_a_user(wsgi_app, make_user, registry):
     admin, _ = _admin(wsgi_app, make_user)
     victim, victim_pass, old_token = make_user()
-    victim_id = _user_id(registry, victim)
+    victim_id = user_id(registry, victim)
     _form_for(admin.get("/cloud-admin/authtoken/token/"), victim_id).submit()
     client = webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "testserver"})
     client.get("/projects/", headers={"Authorization": f"Token {old_token}"}, status=401)

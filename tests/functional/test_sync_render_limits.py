@@ -19,7 +19,7 @@ import pytest
 
 from openshot_api.errors import APIError
 from openshot_api.sync_render import RenderSlots, SlotRenderer
-from tests.factories import create_project, upload_file
+from tests.factories import create_project, upload_file, user_id
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER_THREADS = 8  # development.ini's [server:main] threads
@@ -145,17 +145,6 @@ def test_many_threads_never_exceed_the_bounds():
 
 
 # -- inside the app ----------------------------------------------------------------------
-
-def user_id(registry, username):
-    from sqlalchemy import select
-
-    from openshot_api.models.user import User
-    session = registry["dbsession_factory"]()
-    try:
-        return session.scalar(select(User.id).where(User.username == username))
-    finally:
-        session.close()
-
 
 def test_uploads_and_thumbnails_take_a_slot_of_their_user(api, media, registry, monkeypatch):
     services = registry["services"]

@@ -45,6 +45,8 @@ def make_app(global_config, settings):
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     # db before auth: the security policy looks users up through request.dbsession.
     config.include(".db")
+    from .jobs import install
+    install(config.registry["dbsession_factory"])  # jobs are sent after the request commits
     config.include(".errors")
     config.include(".auth")
     # Every view needs a user unless it says otherwise (login, root, static assets).
@@ -76,19 +78,22 @@ def make_app(global_config, settings):
     config.include(".admin")
     services.pm.hook.openshot_api_includeme(config=config)
 
-    from .worker import Sweeper, WorkerContext, set_context
+    from .worker import WorkerContext, set_context, start_job_keeper
     broker = use_broker(make_broker(settings))
     context = WorkerContext(settings, config.registry["dbsession_factory"], services)
     set_context(context)
-    if settings.get("openshot_api.broker", "embedded") == "embedded" and \
-            get_bool({**settings}, "openshot_api.embedded_worker"):
+    embedded = settings.get("openshot_api.broker", "embedded") == "embedded"
+    recover_after = None
+    if embedded and get_bool({**settings}, "openshot_api.embedded_worker"):
         from .tasks import requeue_pending
         worker = EmbeddedWorker(broker, threads=get_int(settings, "openshot_api.embedded_worker_threads"))
         config.registry["embedded_worker"] = worker.start()
-        sweeper = Sweeper(context)
-        sweeper.start()
-        config.registry["sweeper"] = sweeper
+        # The in-memory queue died with the previous process: send pending jobs again, and soon
+        # take back the renders it was doing.
         requeue_pending(context)
+        recover_after = 10.0
+    # Every process relays the outbox and keeps webhooks and exports moving.
+    config.registry["job_keeper"] = start_job_keeper(context, recover_after=recover_after)
 
     app = config.make_wsgi_app()
     return wrap(app, settings)

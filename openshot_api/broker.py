@@ -30,7 +30,9 @@ def make_broker(settings):
                   Callbacks(), Pipelines(), Retries(max_retries=0), CurrentMessage()]
     if kind == "rabbitmq":
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
-        return RabbitmqBroker(url=settings["openshot_api.broker_url"], middleware=middleware)
+        # Confirmed publishes: the outbox row of a job is deleted only once RabbitMQ has it.
+        return RabbitmqBroker(url=settings["openshot_api.broker_url"], middleware=middleware,
+                              confirm_delivery=True)
     if kind == "embedded":
         broker = StubBroker(middleware=middleware)
         broker.emit_after("process_boot")

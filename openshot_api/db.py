@@ -1,11 +1,15 @@
 """Engine and sessions: one SQLAlchemy session per request, joined to the request's transaction
 (pyramid_tm + zope.sqlalchemy), and the same for actors outside requests."""
+import logging
 import os
+import time
 
 import transaction
 import zope.sqlalchemy
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.orm import sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(settings):
@@ -59,6 +63,30 @@ class job_session:
         finally:
             self.session.close()
         return False
+
+
+def database_unavailable(error):
+    """True when ``error`` says the database can't be reached (down, restarting, connection
+    lost, pool exhausted, SQLite locked), rather than that a statement was wrong."""
+    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
+        return True
+    return isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def retry_unavailable(action, patience, what="database work"):
+    """Run ``action()`` (which opens its own transaction) until it succeeds, waiting out a
+    database outage for up to ``patience`` seconds; other errors are raised at once."""
+    deadline = time.monotonic() + patience
+    delay = 0.5
+    while True:
+        try:
+            return action()
+        except Exception as error:
+            if not database_unavailable(error) or time.monotonic() + delay > deadline:
+                raise
+            log.warning("%s waits for the database: %s", what, str(error).splitlines()[0])
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def includeme(config):

@@ -18,6 +18,11 @@ class BackendError(Exception):
     """A backend could not do what was asked; ``str(exc)`` is safe to show to the API client."""
 
 
+class WorkerFault(BackendError):
+    """The job's process was killed from outside (a signal: the OOM killer, SIGKILL, a crash)
+    rather than refusing the job: the core retries the job like one whose worker died."""
+
+
 class Storage(abc.ABC):
     """Where media files and renders live, addressed by keys such as ``video/files/12/clip.mp4``.
 

@@ -22,8 +22,18 @@ DEFAULTS = {
     "openshot_api.max_upload_bytes": str(10 * 1024 ** 3),
     "openshot_api.export_stale_minutes": "45",
     "openshot_api.export_max_auto_retries": "1",
+    # Durability: how often the outbox relay and the sweeper look for work, how long a stopping
+    # worker may finish a render before handing it back, how long job writes wait out a database
+    # outage, and what a client is told to wait while the database is unreachable.
+    "openshot_api.outbox_interval": "1",
+    "openshot_api.worker_shutdown_grace": "20",
+    "openshot_api.db_outage_patience": "300",
+    "openshot_api.db_unavailable_retry_after": "5",
     "openshot_api.webhook_timeout": "10",
-    "openshot_api.webhook_retries": "3",
+    # Webhook deliveries: attempts after the first, each waiting twice as long (from 2 s, at most
+    # webhook_max_backoff seconds), whatever happens to the broker or the workers meanwhile.
+    "openshot_api.webhook_retries": "8",
+    "openshot_api.webhook_max_backoff": "600",
     "openshot_api.webhook_secret": "",
     "openshot_api.session_secret": "",
     "openshot_api.cookie_secure": "false",
@@ -44,6 +54,8 @@ DEFAULTS = {
     "openshot_api.sync_render_slots": "4",
     "openshot_api.sync_render_slots_per_user": "2",
     "openshot_api.sync_render_wait": "2",
+    # Authentication hardening (issue 12): keep this block for its keys.
+
     # Listed so OPENSHOT_API_* variables can set them; each plugin documents its own keys.
     "openshot_api.transcribe.model_dir": "",
     "openshot_api.transcribe.device": "cpu",

@@ -1,8 +1,11 @@
 """Every Dramatiq actor. Actors are verbs, take ids, are idempotent, and do their database work
-in transactions of their own (``db.job_session``).
+in transactions of their own (``db.job_session``). Jobs are asked for through the outbox
+(``jobs.enqueue``), in the same transaction as the change that needs them.
 
 An export is rendered by ``render_export(export_id, attempt)``: the attempt number makes a job
-stale as soon as the export is retried or cancelled, so a late or duplicated message does nothing.
+stale as soon as the export is retried, handed back or cancelled, so a late or duplicated message
+does nothing. A webhook delivery is ``send_webhook(export_id, attempt)`` with the same rule, its
+state kept on the export so that it outlives the broker and the workers.
 """
 import datetime
 import hashlib
@@ -19,17 +22,17 @@ from urllib.parse import urlencode
 import dramatiq
 import psutil
 import requests
-from dramatiq.middleware import CurrentMessage
-from sqlalchemy import update
+from sqlalchemy import select
 
 from . import timeline
-from .db import job_session
+from .db import database_unavailable, job_session, retry_unavailable
 from .fetch import post_url
-from .interfaces import BackendError
+from .interfaces import BackendError, WorkerFault
+from .jobs import enqueue
 from .media import output_prefix, work_dir
 from .models import Export, File
 from .settings import get_bool, get_int
-from .worker import current
+from .worker import current, shutdown_for
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,9 @@ def _utcnow():
 
 class RenderMonitor:
     """Passes progress from the renderer to the database (throttled, doubling as heartbeat) and
-    tells the renderer when the export was cancelled, retried or deleted meanwhile."""
+    tells the renderer to stop when the export was cancelled, retried or deleted meanwhile, or
+    when this worker is stopping and the grace period is over (``handing_back``). A failed
+    progress write (a database blip) is skipped: the render goes on."""
 
     def __init__(self, context, export_id, attempt):
         self.context = context
@@ -53,6 +58,8 @@ class RenderMonitor:
         self.latest = 0.0
         self.last_write = 0.0
         self.stop = False
+        self.handing_back = False
+        self.grace = float(get_int(context.settings, "openshot_api.worker_shutdown_grace"))
         psutil.cpu_percent(None)  # starts the measurement window
 
     def progress(self, value):
@@ -60,6 +67,10 @@ class RenderMonitor:
         self._poll()
 
     def cancelled(self):
+        stopping = shutdown_for()
+        if stopping is not None and stopping >= self.grace:
+            self.handing_back = True
+            return True
         self._poll()
         return self.stop
 
@@ -68,13 +79,19 @@ class RenderMonitor:
         if now - self.last_write < HEARTBEAT_SECONDS:
             return
         self.last_write = now
-        with job_session(self.context.session_factory) as session:
-            export = session.get(Export, self.export_id)
-            if export is None or export.attempt != self.attempt or export.status != "in-progress":
-                self.stop = True
-                return
-            export.progress = round(self.latest, 2)
-            export.date_updated = _utcnow()
+        try:
+            with job_session(self.context.session_factory) as session:
+                export = session.get(Export, self.export_id)
+                if export is None or export.attempt != self.attempt or export.status != "in-progress":
+                    self.stop = True
+                    return
+                export.progress = round(self.latest, 2)
+                export.date_updated = _utcnow()
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            log.warning("export %s: progress not saved (%s); rendering goes on", self.export_id,
+                        str(error).splitlines()[0])
 
     @staticmethod
     def stats():
@@ -83,12 +100,16 @@ class RenderMonitor:
         return {"cpu": round(psutil.cpu_percent(None), 1), "memory": round(psutil.virtual_memory().percent, 1)}
 
 
+def _patience(context):
+    return float(get_int(context.settings, "openshot_api.db_outage_patience"))
+
+
 def _claim(context, export_id, attempt):
     """Mark the export in-progress for this attempt and return what the render needs, or None when
     the job is stale (retried, cancelled, deleted, already done)."""
     storage = context.services.storage
     with job_session(context.session_factory) as session:
-        export = session.get(Export, export_id)
+        export = session.get(Export, export_id, with_for_update=True)
         if export is None or export.attempt != attempt or export.status != "pending":
             return None
         export.status = "in-progress"
@@ -109,33 +130,75 @@ def _claim(context, export_id, attempt):
 
 
 def _finish(context, export_id, attempt, **changes):
-    """Write the outcome if this attempt still owns the export; return True when written."""
-    with job_session(context.session_factory) as session:
-        export = session.get(Export, export_id)
-        if export is None or export.attempt != attempt:
-            return False
-        cancelled = export.status == "cancel"
-        extra = changes.pop("json", {})
-        data = {**(export.json or {}), **extra}
-        if cancelled:
-            changes = {"status": "failed"}
-            data["error"] = "Export cancelled."
-        for key, value in changes.items():
-            setattr(export, key, value)
-        export.json = data
-        return True
+    """Write the outcome if this attempt still owns the export, and make its webhook due in the
+    same transaction; return True when written. Waits out a database outage: the render is done
+    and only this write is missing."""
+    def write():
+        with job_session(context.session_factory) as session:
+            export = session.get(Export, export_id, with_for_update=True)
+            if export is None or export.attempt != attempt:
+                return False
+            values = dict(changes)
+            extra = values.pop("json", {})
+            data = {**(export.json or {}), **extra}
+            if export.status == "cancel":
+                values = {"status": "failed"}
+                data["error"] = "Export cancelled."
+            for key, value in values.items():
+                setattr(export, key, value)
+            export.json = data
+            schedule_webhook(session, export)
+            return True
+    return retry_unavailable(write, _patience(context), f"export {export_id}")
+
+
+def next_attempt(session, export, *, fault, error, now=None):
+    """Move ``export`` (loaded for update) to a new attempt in the caller's transaction: back to
+    pending with its render job in the outbox when it may go on (a hand-back always may, a
+    worker fault up to ``export_max_auto_retries`` times), otherwise failed with ``error`` and
+    its webhook due. A cancel asked for meanwhile is honoured. Returns the new status."""
+    settings = current().settings
+    now = now or _utcnow()
+    data = dict(export.json or {})
+    auto = int(data.get("auto_retries", 0))
+    may_go_on = export.status != "cancel" and (not fault or auto < get_int(settings, "openshot_api.export_max_auto_retries"))
+    export.attempt = (export.attempt or 0) + 1
+    export.date_updated = now
+    if may_go_on:
+        if fault:
+            data.update(auto_retries=auto + 1, retries=int(data.get("retries", 0)) + 1)
+        data.pop("error", None)
+        export.status, export.progress, export.json = "pending", 0.0, data
+        enqueue(session, render_export, export.id, export.attempt)
+    else:
+        data["error"] = "Export cancelled." if export.status == "cancel" else error
+        export.status, export.json = "failed", data
+        schedule_webhook(session, export, now)
+    return export.status
+
+
+def _move_on(context, export_id, attempt, *, fault, error):
+    """``next_attempt`` for the render that held ``attempt``, if it still owns the export."""
+    def write():
+        with job_session(context.session_factory) as session:
+            export = session.get(Export, export_id, with_for_update=True)
+            if export is None or export.attempt != attempt:
+                return None
+            return next_attempt(session, export, fault=fault, error=error)
+    return retry_unavailable(write, _patience(context), f"export {export_id}")
 
 
 @dramatiq.actor(queue_name="render", max_retries=0, time_limit=24 * 3600 * 1000)
 def render_export(export_id, attempt):
-    """Render one attempt of an export, store the output, upload it if asked, send the webhook."""
+    """Render one attempt of an export, store the output, upload it if asked; the webhook is made
+    due with the outcome."""
     context = current()
-    job = _claim(context, export_id, attempt)
+    job = retry_unavailable(lambda: _claim(context, export_id, attempt), _patience(context),
+                            f"export {export_id}")
     if job is None:
         return
     if "error" in job:
         _finish(context, export_id, attempt, status="failed", json={"error": job["error"]})
-        send_webhook.send(export_id)
         return
     monitor = RenderMonitor(context, export_id, attempt)
     fd, out_path = tempfile.mkstemp(dir=work_dir(context.settings), prefix=f"export-{export_id}-")
@@ -144,7 +207,7 @@ def render_export(export_id, attempt):
     try:
         result = context.services.renderer.render(job["timeline"], job["settings"], out_path,
                                                   monitor.progress, monitor.cancelled)
-        if monitor.stop:
+        if monitor.stop or monitor.handing_back:
             raise BackendError("cancelled")
         extension = result.get("extension") or job["settings"]["video_format"]
         project_id = job["project_id"]
@@ -161,21 +224,73 @@ def render_export(export_id, attempt):
         if not _finish(context, export_id, attempt, status="completed", progress=100.0, output=key,
                        json=extra):
             storage.delete(key)  # a newer attempt owns the export now
-            return
+    except WorkerFault as exc:
+        # Killed from outside (OOM killer, SIGKILL, a crash): like a killed worker, retried.
+        log.warning("export %s attempt %s: %s", export_id, attempt, exc)
+        _move_on(context, export_id, attempt, fault=True, error=str(exc))
     except BackendError as exc:
-        message = "Export cancelled." if str(exc) == "cancelled" else str(exc)
-        if not _finish(context, export_id, attempt, status="failed",
-                       json={"error": message, "worker_stats": monitor.stats()}):
-            return
+        if monitor.handing_back:
+            # This worker is stopping (a deploy): another one takes the export at once.
+            log.info("export %s attempt %s handed back: the worker is stopping", export_id, attempt)
+            _move_on(context, export_id, attempt, fault=False, error="")
+        else:
+            message = "Export cancelled." if str(exc) == "cancelled" else str(exc)
+            _finish(context, export_id, attempt, status="failed",
+                    json={"error": message, "worker_stats": monitor.stats()})
     except Exception as exc:  # a bug or a crash in a backend: fail the export, keep the worker
         log.exception("export %s failed", export_id)
-        if not _finish(context, export_id, attempt, status="failed",
-                       json={"error": f"{type(exc).__name__}: {exc}"}):
-            return
+        _finish(context, export_id, attempt, status="failed", json={"error": f"{type(exc).__name__}: {exc}"})
     finally:
         if os.path.exists(out_path):
             os.unlink(out_path)
-    send_webhook.send(export_id)
+
+
+# --- Webhooks -------------------------------------------------------------------------------
+
+def _webhook_lease(settings):
+    """How long one delivery may take before the sweeper may start another."""
+    return datetime.timedelta(seconds=get_int(settings, "openshot_api.webhook_timeout") + 60)
+
+
+def _webhook_backoff(settings, failures):
+    return datetime.timedelta(seconds=min(2 ** failures, get_int(settings, "openshot_api.webhook_max_backoff")))
+
+
+def schedule_webhook(session, export, now=None):
+    """Make ``export``'s webhook due (when it has one), its first delivery job in the outbox, in
+    the caller's transaction. Called with the export's final state."""
+    if not export.webhook:
+        export.webhook_state = ""
+        return
+    now = now or _utcnow()
+    export.webhook_state = "due"
+    export.webhook_attempts = 0
+    export.webhook_next_at = now + _webhook_lease(current().settings)
+    enqueue(session, send_webhook, export.id, 0)
+
+
+def queue_due_webhooks(context):
+    """Queue the deliveries whose next try is due (a retry after a failure, or a job lost with a
+    worker or the broker). Each is conditional on the attempts seen, so keepers never double up."""
+    now = _utcnow()
+    lease = _webhook_lease(context.settings)
+    with job_session(context.session_factory) as session:
+        due = session.execute(select(Export.id, Export.webhook_attempts).where(
+            Export.webhook_state == "due", Export.webhook_next_at <= now).limit(100)).all()
+    for export_id, attempts in due:
+        with job_session(context.session_factory) as session:
+            export = session.get(Export, export_id, with_for_update=True)
+            if export is None or export.webhook_state != "due" or export.webhook_attempts != attempts:
+                continue
+            next_at = export.webhook_next_at
+            if next_at is not None and _aware(next_at) > now:
+                continue
+            export.webhook_next_at = now + lease
+            enqueue(session, send_webhook, export_id, attempts)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def _flatten_form(payload):
@@ -183,20 +298,13 @@ def _flatten_form(payload):
                       for k, v in payload.items()})
 
 
-@dramatiq.actor(queue_name="webhooks", max_retries=3, min_backoff=1000, max_backoff=30000)
-def send_webhook(export_id):
-    """POST the finished export to its webhook and keep the answer in ``json.webhook``.
-    Raising makes Dramatiq retry with backoff; the last failure is recorded instead."""
+def _webhook_request(context, export):
     from .resources.exports import serialize_export
-    context = current()
-    with job_session(context.session_factory) as session:
-        export = session.get(Export, export_id)
-        if export is None or not export.webhook or export.status not in ("completed", "failed"):
-            return
-        payload = serialize_export(context.url_builder(export.base_url), export)
-        url = export.webhook
+    payload = serialize_export(context.url_builder(export.base_url), export)
     payload["json"] = {**payload["json"], "status": "success" if payload["status"] == "completed" else "failed",
                        "detail": payload["json"].get("error", "")}
+    for key in WEBHOOK_STATE_KEYS:
+        payload["json"].pop(key, None)
     if payload["json"].get("webhook-form-urlencoded") in (True, "true", 1, "1"):
         body, content_type = _flatten_form(payload).encode(), "application/x-www-form-urlencoded"
     else:
@@ -206,72 +314,84 @@ def send_webhook(export_id):
     if secret:
         digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         headers["X-OpenShot-Signature"] = f"sha256={digest}"
-    timeout = get_int(context.settings, "openshot_api.webhook_timeout")
-    retries_left = _retries_left()
+    return body, headers
+
+
+# Delivery details shown in the export's json while a delivery is retried; not sent in payloads.
+WEBHOOK_STATE_KEYS = ("webhook_attempts", "webhook_next_try", "webhook_last_answer")
+RETRY_STATUSES = {408, 425, 429}
+
+
+@dramatiq.actor(queue_name="webhooks", max_retries=0)
+def send_webhook(export_id, attempt=0):
+    """Deliver the finished export to its webhook once (delivery ``attempt``); keep the answer in
+    ``json.webhook``, or schedule the next try with backoff (``openshot_api.webhook_retries``)."""
+    context = current()
+    settings = context.settings
+    with job_session(context.session_factory) as session:
+        export = session.get(Export, export_id, with_for_update=True)
+        if export is None or export.webhook_state != "due" or export.webhook_attempts != attempt:
+            return  # delivered, retried or rescheduled meanwhile: this job is stale
+        if not export.webhook or export.status not in ("completed", "failed"):
+            export.webhook_state = ""
+            return
+        export.webhook_attempts = attempt + 1
+        export.webhook_next_at = _utcnow() + _webhook_lease(settings)
+        body, headers = _webhook_request(context, export)
+        url = export.webhook
     try:
-        response = post_url(url, body, headers, timeout=timeout,
-                            allow_private=get_bool(context.settings, "openshot_api.allow_private_urls"))
+        response = post_url(url, body, headers, timeout=get_int(settings, "openshot_api.webhook_timeout"),
+                            allow_private=get_bool(settings, "openshot_api.allow_private_urls"))
         answer = (f"{response.status_code}: [{response.headers.get('Content-Type', '')}] "
                   f"{response.text[:2000]}")
-        failed = response.status_code >= 500
+        failed = response.status_code >= 500 or response.status_code in RETRY_STATUSES
     except BackendError as exc:  # refused address: retrying will not help
         answer, failed = f"refused: {exc}", False
     except requests.RequestException as exc:
         answer, failed = f"error: {type(exc).__name__}: {exc}", True
-    if failed and retries_left:
-        raise RuntimeError(f"webhook to {url} failed ({answer}); retrying")
-    with job_session(context.session_factory) as session:
-        export = session.get(Export, export_id)
-        if export is not None:
-            export.json = {**(export.json or {}), "webhook": answer}
+
+    def record():
+        with job_session(context.session_factory) as session:
+            export = session.get(Export, export_id, with_for_update=True)
+            if export is None or export.webhook_state != "due" or export.webhook_attempts != attempt + 1:
+                return
+            data = {k: v for k, v in (export.json or {}).items() if k not in WEBHOOK_STATE_KEYS}
+            if failed and attempt < get_int(settings, "openshot_api.webhook_retries"):
+                export.webhook_next_at = _utcnow() + _webhook_backoff(settings, attempt + 1)
+                data.update(webhook_attempts=attempt + 1, webhook_last_answer=answer,
+                            webhook_next_try=export.webhook_next_at.isoformat())
+            else:
+                export.webhook_state = "failed" if failed else "delivered"
+                export.webhook_next_at = None
+                data["webhook"] = answer
+            export.json = data
+    retry_unavailable(record, _patience(context), f"webhook of export {export_id}")
 
 
-def _retries_left():
-    message = CurrentMessage.get_current_message()
-    if message is None:
-        return False
-    return message.options.get("retries", 0) < send_webhook.options.get("max_retries", 3)
+# --- Sweeping -------------------------------------------------------------------------------
 
-
-def sweep_exports(context):
-    """Retry once, then fail, exports whose worker died or that waited too long in the queue."""
+def sweep_exports(context, heartbeat_seconds=None):
+    """Retry (up to ``export_max_auto_retries``), then fail, exports whose worker died or that
+    waited too long in the queue. ``heartbeat_seconds`` overrides the heartbeat timeout."""
     settings = context.settings
     now = _utcnow()
-    heartbeat = datetime.timedelta(seconds=get_int(settings, "openshot_api.export_heartbeat_timeout") or 60)
+    heartbeat = datetime.timedelta(seconds=heartbeat_seconds or get_int(settings, "openshot_api.export_heartbeat_timeout") or 60)
     stale = datetime.timedelta(minutes=get_int(settings, "openshot_api.export_stale_minutes") or 45)
-    max_auto = get_int(settings, "openshot_api.export_max_auto_retries")
-    to_queue, to_notify = [], []
     with job_session(context.session_factory) as session:
-        candidates = session.query(Export).filter(Export.status.in_(("pending", "in-progress", "cancel"))).all()
-        for export in candidates:
-            updated = export.date_updated
-            if updated.tzinfo is None:
-                updated = updated.replace(tzinfo=datetime.timezone.utc)
-            limit = stale if export.status == "pending" else heartbeat
-            if now - updated < limit:
+        candidates = session.execute(select(Export.id, Export.attempt, Export.status, Export.date_updated).where(
+            Export.status.in_(("pending", "in-progress", "cancel")))).all()
+    for export_id, attempt, status, updated in candidates:
+        limit = stale if status == "pending" else heartbeat
+        if now - _aware(updated) < limit:
+            continue
+        with job_session(context.session_factory) as session:
+            export = session.get(Export, export_id, with_for_update=True)
+            # Re-checked under the lock: another keeper or the worker may have moved it on.
+            if export is None or export.attempt != attempt or export.status != status or \
+                    now - _aware(export.date_updated) < limit:
                 continue
-            data = dict(export.json or {})
-            auto = int(data.get("auto_retries", 0))
-            if export.status != "cancel" and auto < max_auto:
-                data.update(auto_retries=auto + 1, retries=int(data.get("retries", 0)) + 1)
-                data.pop("error", None)
-                values = {"status": "pending", "progress": 0.0, "attempt": export.attempt + 1, "json": data,
-                          "date_updated": now}
-                queue = True
-            else:
-                data["error"] = ("Export cancelled." if export.status == "cancel" else
-                                 "The export was not finished in time: its worker stopped or none took it.")
-                values = {"status": "failed", "attempt": export.attempt + 1, "json": data, "date_updated": now}
-                queue = False
-            # Conditional on the attempt, so two sweepers never both act on one export.
-            result = session.execute(update(Export).where(Export.id == export.id,
-                                                          Export.attempt == export.attempt).values(**values))
-            if result.rowcount == 1:
-                (to_queue if queue else to_notify).append((export.id, values["attempt"]))
-    for export_id, attempt in to_queue:
-        render_export.send(export_id, attempt)
-    for export_id, _attempt in to_notify:
-        send_webhook.send(export_id)
+            next_attempt(session, export, fault=True, now=now, error=(
+                "The export was not finished in time: its worker stopped or none took it."))
 
 
 def requeue_pending(context):
@@ -280,7 +400,6 @@ def requeue_pending(context):
         pending = [(e.id, e.attempt) for e in session.query(Export).filter(Export.status == "pending")]
     for export_id, attempt in pending:
         render_export.send(export_id, attempt)
-
 
 
 @dramatiq.actor(queue_name="transcribe", max_retries=0, time_limit=6 * 3600 * 1000)

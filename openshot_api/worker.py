@@ -1,18 +1,36 @@
 """What actors need outside a web request, and the set-up used by ``openshot-api worker``.
 
 ``dramatiq openshot_api.worker:setup`` (run for you by ``openshot-api worker CONFIG``) reads the ini
-named by ``OPENSHOT_API_CONFIG``, builds the broker and the services, and starts the sweeper that
-retries or fails exports whose worker died.
+named by ``OPENSHOT_API_CONFIG``, builds the broker and the services, and starts the job keeper
+that relays the outbox, delivers due webhooks and retries or fails exports whose worker died.
 """
 import logging
 import os
+import signal
 import threading
+import time
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
 
 _context = None
 _context_lock = threading.Lock()
+
+# Set when this process was asked to stop (SIGTERM): renders finish within the grace period or
+# are handed back to the queue.
+_shutdown = {"event": threading.Event(), "since": None}
+
+
+def request_shutdown():
+    if not _shutdown["event"].is_set():
+        _shutdown["since"] = time.monotonic()
+        _shutdown["event"].set()
+
+
+def shutdown_for():
+    """Seconds since this process was asked to stop, or None while it runs normally."""
+    since = _shutdown["since"]
+    return None if since is None else time.monotonic() - since
 
 
 class UrlBuilder:
@@ -56,30 +74,79 @@ def current():
 
 def build_context(settings):
     from .db import make_engine, make_session_factory
+    from .jobs import install
     from .services import Services
-    return WorkerContext(settings, make_session_factory(make_engine(settings)), Services(settings))
+    session_factory = make_session_factory(make_engine(settings))
+    install(session_factory)
+    return WorkerContext(settings, session_factory, Services(settings))
 
 
-class Sweeper(threading.Thread):
-    """Every few seconds, find exports whose worker stopped (no heartbeat) or that waited too long,
-    and retry them once or fail them. Several sweepers may run; each change is conditional."""
+class JobKeeper(threading.Thread):
+    """Runs in every server and worker process. Each ``interval`` seconds: send what the outbox
+    still holds, and queue the webhook deliveries that are due; every ``sweep_every`` seconds:
+    retry or fail exports whose worker stopped (no heartbeat) or that waited too long. Several
+    keepers may run at once: every change they make is conditional.
 
-    def __init__(self, context, interval=5.0):
-        super().__init__(name="export-sweeper", daemon=True)
+    ``recover_after``: once, that many seconds after start, treat in-progress exports without a
+    heartbeat for that long as orphans (the embedded worker's process was restarted, so nothing
+    else can be rendering them)."""
+
+    def __init__(self, context, interval=1.0, sweep_every=5.0, recover_after=None):
+        super().__init__(name="job-keeper", daemon=True)
         self.context = context
         self.interval = interval
+        self.sweep_every = sweep_every
+        self.recover_after = recover_after
         self.stopped = threading.Event()
 
     def run(self):
-        from .tasks import sweep_exports
+        from . import tasks
+        from .jobs import _warn, relay
+        started = last_sweep = time.monotonic()
         while not self.stopped.wait(self.interval):
             try:
-                sweep_exports(self.context)
-            except Exception:
-                log.exception("export sweep failed")
+                relay(self.context.session_factory, min_age=2.0)
+            except Exception as exc:
+                _warn(f"the outbox relay could not send: {type(exc).__name__}: {exc}")
+            try:
+                tasks.queue_due_webhooks(self.context)
+                now = time.monotonic()
+                if self.recover_after is not None and now - started >= self.recover_after:
+                    tasks.sweep_exports(self.context, heartbeat_seconds=self.recover_after)
+                    self.recover_after = None
+                if now - last_sweep >= self.sweep_every:
+                    last_sweep = now
+                    tasks.sweep_exports(self.context)
+            except Exception as exc:
+                _warn(f"the export sweep failed: {type(exc).__name__}: {exc}")
 
     def stop(self):
         self.stopped.set()
+
+
+def start_job_keeper(context, **kw):
+    from .settings import get_int
+    interval = float(get_int(context.settings, "openshot_api.outbox_interval") or 1)
+    keeper = JobKeeper(context, interval=interval, **kw)
+    keeper.start()
+    return keeper
+
+
+def _stop_gracefully():
+    """Dramatiq's worker process stops on its first SIGTERM and exits at once on the second; a
+    stop of the whole process group sends two (one from the init system, one forwarded by
+    Dramatiq's main process). Only the first counts, so renders get their grace period."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum, frame):
+        first = shutdown_for() is None
+        request_shutdown()
+        if first:
+            log.info("stopping: renders get their grace period, then are handed back")
+            if callable(previous):
+                previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def setup():
@@ -98,5 +165,7 @@ def setup():
     context = build_context(settings)
     context.services.pm.hook.openshot_api_process_setup(settings=settings)
     set_context(context)
-    Sweeper(context).start()
+    start_job_keeper(context)
+    if threading.current_thread() is threading.main_thread():
+        _stop_gracefully()
     return broker

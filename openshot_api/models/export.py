@@ -1,6 +1,7 @@
+import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import NEVER_REUSE_IDS, Base, Timestamped
@@ -33,5 +34,10 @@ class Export(Timestamped, Base):
     attempt: Mapped[int] = mapped_column(default=0)
     # The service's address as the client saw it, for the links in webhook payloads.
     base_url: Mapped[str] = mapped_column(String(1024), default="")
+    # Webhook delivery: "" (none due), "due", "delivered" or "failed"; attempts made so far and
+    # when the next may start. The sweeper sends due deliveries whatever the broker did.
+    webhook_state: Mapped[str] = mapped_column(String(16), default="", index=True)
+    webhook_attempts: Mapped[int] = mapped_column(default=0)
+    webhook_next_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
 
     project = relationship("Project", back_populates="exports")

@@ -24,7 +24,7 @@ def utcnow():
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {dict: JSON}
+    type_annotation_map = {dict: JSON, list: JSON}
 
 
 class Timestamped:

@@ -6,7 +6,6 @@ import colander
 from cornice import Service
 
 from .. import timeline
-from ..db import after_commit
 from ..errors import APIError, bad_request
 from ..models import Export
 from ..services import get_services
@@ -205,11 +204,11 @@ def serialize_export(request, export):
 
 
 def queue_render(request, export):
-    """Send the render job once the transaction commits, for the export's current attempt."""
+    """Queue the render job for the export's current attempt, in the request's transaction."""
+    from ..jobs import enqueue
     from ..tasks import render_export
     export.base_url = request.application_url
-    export_id, attempt = export.id, export.attempt
-    after_commit(request, lambda: render_export.send(export_id, attempt))
+    enqueue(request.dbsession, render_export, export.id, export.attempt)
 
 
 def _apply(data, export):
@@ -289,7 +288,7 @@ def export_retry_post(request):
 @export_cancel.get()
 def export_cancel_post(request):
     refuse_get_from_browsers(request)
-    from ..tasks import send_webhook
+    from ..tasks import schedule_webhook
     export = get_owned(request, Export, request.matchdict["id"])
     if export.status in FINISHED:
         raise APIError(400, f"The export is already {export.status}; only a pending or in-progress "
@@ -299,8 +298,7 @@ def export_cancel_post(request):
         export.status = "failed"
         export.attempt = (export.attempt or 0) + 1
         set_json(export, {**(export.json or {}), "error": "Export cancelled."})
-        export_id = export.id
-        after_commit(request, lambda: send_webhook.send(export_id))
+        schedule_webhook(request.dbsession, export)
     else:
         # The rendering worker sees this within a fraction of a second, stops and fails it.
         export.status = "cancel"

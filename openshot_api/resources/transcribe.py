@@ -5,7 +5,7 @@ from cornice import Service
 from pyramid.response import Response
 
 from .. import captions
-from ..db import after_commit
+from ..jobs import enqueue
 from ..errors import APIError, bad_request
 from ..models import File
 from ..services import get_services
@@ -102,9 +102,7 @@ def file_transcribe_post(request):
     job = {"status": "pending", "progress": 0.0, "model": model, "language": data["language"],
            "translate": data["translate"], "args": data["args"]}
     set_json(file, {**(file.json or {}), "transcribe": job})
-    request.dbsession.flush()
-    file_id = file.id
-    after_commit(request, lambda: transcribe_file.send(file_id))
+    enqueue(request.dbsession, transcribe_file, file.id)
     return serialize_file(request, file)
 
 

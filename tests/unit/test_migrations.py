@@ -25,6 +25,11 @@ ROWS = {
 }
 
 
+def head_revision():
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory.from_config(alembic_config({"sqlalchemy.url": "sqlite://"})).get_current_head()
+
+
 def insert(conn, table, id):
     conn.exec_driver_sql(f"INSERT INTO {table} " + ROWS[table].format(id=id))
 
@@ -51,7 +56,7 @@ def test_upgrading_a_sqlite_database_from_0001_keeps_rows_and_stops_reusing_ids(
 
     engine = make_engine(settings)
     with engine.begin() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head_revision()
         for table in ROWS:
             assert ids(conn, table) == [1, 2, 3], table
         assert conn.exec_driver_sql("SELECT user_id FROM tokens").scalar() == 1

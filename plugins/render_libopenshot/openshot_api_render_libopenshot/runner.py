@@ -12,7 +12,7 @@ import tempfile
 import time
 from typing import Callable, Optional
 
-from openshot_api.interfaces import BackendError
+from openshot_api.interfaces import BackendError, WorkerFault
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,35 @@ def _stop(processes: list) -> None:
             proc.wait()
 
 
+# Signals a resource limit sends: the job asked for too much, retrying it elsewhere won't help.
+LIMIT_SIGNALS = {signal.SIGXCPU, signal.SIGXFSZ}
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def killed_by(code: int) -> Optional[int]:
+    """The signal that ended a process with exit status ``code``, or None. A sandboxed process's
+    death by signal N comes back from the sandbox as 128+N."""
+    if code < 0:
+        return -code
+    if 128 < code <= 128 + 64:
+        return code - 128
+    return None
+
+
+def signal_error(what: str, program: str, number: int) -> BackendError:
+    """A limit signal is the job's fault; any other signal is the machine's (retry it)."""
+    if number in LIMIT_SIGNALS:
+        return BackendError(f"{what} failed: {program} went over its resource limits "
+                            f"({_signal_name(number)}).")
+    return WorkerFault(f"{what} failed: {program} was killed ({_signal_name(number)}).")
+
+
 def _tail(path: str, limit: int = 2000) -> str:
     try:
         with open(path, "rb") as src:
@@ -100,9 +129,11 @@ class Child:
         self.heard_at = time.monotonic()
         fd, self.stderr_path = tempfile.mkstemp(prefix="render-child-", suffix=".log", dir=scratch_dir)
         with os.fdopen(fd, "wb") as errors:
+            # A session of its own: a signal to the worker's process group (a deploy stopping
+            # it) must not reach the child; the worker decides whether it finishes or stops.
             self.proc = subprocess.Popen(command or child_command(),
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=errors, close_fds=True)
+                                         stderr=errors, close_fds=True, start_new_session=True)
         try:
             self.proc.stdin.write(json.dumps(job).encode())
             self.proc.stdin.close()
@@ -145,14 +176,9 @@ class Child:
             raise BackendError(f"{what} failed: {self.answer['error']}")
         if details:
             log.warning("%s failed; its log ends with:\n%s", what, details)
-        if code > 128:
-            code = 128 - code  # a sandboxed child's death by signal N comes back as 128+N
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            raise BackendError(f"{what} failed: libopenshot crashed ({name}).")
+        number = killed_by(code)
+        if number is not None:
+            raise signal_error(what, "libopenshot", number)
         raise BackendError(f"{what} failed: the render process ended without an answer (exit {code}).")
 
     def cleanup(self) -> None:
@@ -231,7 +257,7 @@ def run_command(cmd: list, what: str, progress: Optional[Progress] = None,
     try:
         with os.fdopen(fd, "wb") as errors:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=errors, close_fds=True)
+                                    stderr=errors, close_fds=True, start_new_session=True)
         try:
             while True:
                 try:
@@ -245,6 +271,9 @@ def run_command(cmd: list, what: str, progress: Optional[Progress] = None,
                     raise BackendError("cancelled")
         finally:
             _stop([proc])
+        number = killed_by(proc.returncode)
+        if number is not None:
+            raise signal_error(what, "ffmpeg", number)
         if proc.returncode != 0:
             details = _tail(errors_path, 600) or f"exit status {proc.returncode}"
             raise BackendError(f"{what} failed: {details}")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from openshot_api.interfaces import BackendError
+from openshot_api.interfaces import BackendError, WorkerFault
 from openshot_api_render_libopenshot import runner
 
 
@@ -51,7 +51,8 @@ def test_a_render_process_killed_by_the_system_fails_the_render_readably(
     killer = threading.Thread(target=kill_children)
     killer.start()
     try:
-        with pytest.raises(BackendError, match="crashed \\(SIGKILL\\)"):
+        # A kill from outside is a WorkerFault: the core retries it like a killed worker.
+        with pytest.raises(WorkerFault, match="killed \\(SIGKILL\\)"):
             renderer.render(timeline, export(end_frame=30 * 300),
                             str(tmp_path / "out"), lambda p: None, lambda: False)
     finally:

@@ -77,11 +77,46 @@ def http_exception_view(exc, request):
     return _respond(request, exc.status_code, {"detail": detail}, headers)
 
 
+UNAVAILABLE_DETAIL = "The database is unavailable; try again shortly."
+
+
+def _retry_after(registry):
+    from .settings import get_int
+    return str(get_int(registry.settings, "openshot_api.db_unavailable_retry_after") or 5)
+
+
 @exception_view_config(Exception)
 def server_error_view(exc, request):
+    from .db import database_unavailable
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
+        return _respond(request, 503, {"detail": UNAVAILABLE_DETAIL},
+                        {"Retry-After": _retry_after(request.registry)})
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _respond(request, 500, {"detail": "A server error occurred."})
 
 
+def database_unavailable_tween_factory(handler, registry):
+    """Outermost: a database outage can also surface where no exception view runs (the commit,
+    or the security policy inside an error view); it is a 503 in the API's shape there too."""
+    from pyramid.response import Response
+
+    from .db import database_unavailable
+
+    def tween(request):
+        try:
+            return handler(request)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        str(exc).splitlines()[0])
+            response = Response(status=503, json_body={"detail": UNAVAILABLE_DETAIL})
+            response.headers["Retry-After"] = _retry_after(registry)
+            return response
+    return tween
+
+
 def includeme(config):
     config.scan(__name__)
+    config.add_tween("openshot_api.errors.database_unavailable_tween_factory", over="pyramid_tm.tm_tween_factory")

@@ -284,3 +284,78 @@ def test_the_api_answers_json_503_while_the_database_is_down_and_a_render_surviv
         check_output(client, done, tmp_path, 24)
     finally:
         stop_worker(worker)
+
+
+def test_the_development_server_killed_mid_render_finishes_the_export_soon_after_its_restart(
+        tmp_path, media):
+    """`make run`'s instance (development.ini: SQLite, the embedded worker) killed with SIGKILL:
+    started again, it takes the orphaned render back within seconds, not after the heartbeat
+    timeout."""
+    import shutil
+    import socket
+    import subprocess
+
+    import requests
+
+    from tests.conftest import ROOT
+    from tests.tasks.test_production_workers import VENV_BIN
+    shutil.copy(os.path.join(ROOT, "development.ini"), tmp_path / "development.ini")
+    ini = str(tmp_path / "development.ini")
+    cli = os.path.join(VENV_BIN, "openshot-api")
+    subprocess.run([cli, "initdb", ini], check=True, capture_output=True)
+    subprocess.run([cli, "create-user", ini, "--username", "dev", "--password", "pw"], check=True,
+                   capture_output=True)
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    api = requests.Session()
+    api.auth = ("dev", "pw")
+
+    def serve(name):
+        log = open(tmp_path / f"{name}.log", "wb")
+        process = subprocess.Popen([os.path.join(VENV_BIN, "pserve"), ini, f"http_port={port}"], stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if requests.get(base + "/", timeout=2).status_code < 500:
+                    return process
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise AssertionError("the development server did not start")
+
+    def status():
+        return api.get(export["url"], timeout=10).json()
+
+    server = serve("first")
+    try:
+        project = api.post(base + "/projects/", json={"name": "dev", "width": 1280, "height": 720}).json()
+        with open(media["red.mp4"], "rb") as src:
+            file = api.post(base + "/files/", data={"project": project["url"]},
+                            files={"media": ("red.mp4", src, "video/mp4")}).json()
+        for position in range(0, 12, 3):
+            api.post(base + "/clips/", json={"project": project["url"], "file": file["url"],
+                                             "position": position, "end": 3.0}).raise_for_status()
+        export = api.post(base + "/exports/", json={"project": project["url"], "audio_codec": "aac"}).json()
+        deadline = time.time() + 120
+        while time.time() < deadline and not (status()["status"] == "in-progress" and status()["progress"] > 0):
+            time.sleep(0.2)
+        assert status()["status"] == "in-progress"
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        server = serve("second")
+        restarted = time.time()
+        deadline = restarted + 50  # the heartbeat timeout (60 s) would come later
+        while time.time() < deadline and status()["status"] not in ("completed", "failed"):
+            time.sleep(0.3)
+        done = status()
+        print(f"completed {time.time() - restarted:.1f} s after the restart")
+        assert done["status"] == "completed", done
+        assert done["json"]["auto_retries"] == 1
+        path = tmp_path / "out.mp4"
+        path.write_bytes(api.get(export["url"] + "download/").content)
+        assert int(stream(probe(str(path)), "video")["nb_read_frames"]) == 360
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()

@@ -72,6 +72,7 @@ def make_app(global_config, settings):
     config.include(".resources.transcribe")
     config.include(".resources.info")
     config.include(".views")
+    config.include(".health")
     # After views: the demo adds a browser-only view to the root route.
     config.include(".openapi")
     config.include(".demo")

@@ -27,7 +27,9 @@ def make_engine(settings):
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A bounded connect: while the database is down, requests fail fast with a 503, not hang.
+    connect_args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
 def make_session_factory(engine):

@@ -161,6 +161,7 @@ def test_an_export_created_while_the_broker_is_down_is_rendered_once_it_is_back(
         stack["broker"].cut()
         export = client.post_json(f"{project['url']}exports/", {"audio_codec": "aac"}, status=201).json
         assert outbox_rows(stack) >= 1  # kept, not lost
+        assert client.get("/__heartbeat__", status=503).json == {"database": True, "broker": False, "storage": True}
         time.sleep(5)
         assert client.get(export["url"]).json["status"] == "pending"
         stack["broker"].restore()
@@ -266,6 +267,7 @@ def test_the_api_answers_json_503_while_the_database_is_down_and_a_render_surviv
         wait_until_rendering(client, export)
         stack["db"].cut()
         down = time.time()
+        assert client.get("/__heartbeat__", status=503).json["database"] is False
         for path in (export["url"], "/projects/", f"{project['url']}exports/"):
             answer = client.get(path, status=503)
             assert answer.content_type == "application/json"
@@ -277,6 +279,7 @@ def test_the_api_answers_json_503_while_the_database_is_down_and_a_render_surviv
             if client.get(export["url"], expect_errors=True).status_int == 200:
                 break
             time.sleep(0.2)
+        assert client.get("/__heartbeat__").json == {"database": True, "broker": True, "storage": True}
         done = wait_for(client, export, timeout=240)
         assert done["status"] == "completed", done["json"]
         # The same attempt finished it: no retry was used.

@@ -1,9 +1,10 @@
-"""Admin pages: users (list, create, disable) and tokens (see, rotate). Admins only."""
+"""Admin pages: users (list, create, disable, end their sessions, set a password) and tokens (see,
+rotate). Admins only."""
 from pyramid.csrf import check_csrf_token, get_csrf_token
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from .auth import create_user
+from .auth import create_user, end_sessions, set_password
 from .models import Token, User
 
 
@@ -34,6 +35,21 @@ def admin_users(request):
             else:
                 user.is_active = action == "enable"
                 message = f"User {user.username} {action}d."
+        elif action in ("end_sessions", "set_password"):
+            user = session.get(User, int(request.POST.get("user_id", 0) or 0))
+            password = request.POST.get("password", "")
+            if user is None:
+                error = "No such user."
+            elif action == "end_sessions":
+                # Their Basic password and token still work: this is for a stolen or forgotten
+                # browser session; Rotate and Disable cover the rest.
+                end_sessions(user)
+                message = f"Sessions of {user.username} ended."
+            elif not password:
+                error = "A new password is required."
+            else:
+                set_password(user, password)
+                message = f"Password of {user.username} set; their sessions ended."
     users = session.scalars(select(User).order_by(User.id)).all()
     return {"users": users, "message": message, "error": error, "csrf_token": get_csrf_token(request)}
 

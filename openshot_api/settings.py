@@ -55,6 +55,13 @@ DEFAULTS = {
     "openshot_api.sync_render_slots_per_user": "2",
     "openshot_api.sync_render_wait": "2",
     # Authentication hardening (issue 12): keep this block for its keys.
+    # Failed logins (Basic, wrong tokens, /tokens/, the login form) allowed per username, and per
+    # client address, within auth_failure_window seconds; past either, that username or address
+    # is answered 429 until its window ends. An address gets more room: an office or a NAT puts
+    # many people behind one. Behind a proxy, set trusted_proxy so the address is the client's.
+    "openshot_api.auth_max_failures": "10",
+    "openshot_api.auth_max_failures_per_address": "50",
+    "openshot_api.auth_failure_window": "300",
 
     # Listed so OPENSHOT_API_* variables can set them; each plugin documents its own keys.
     "openshot_api.transcribe.model_dir": "",

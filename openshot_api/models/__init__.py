@@ -6,4 +6,5 @@ from .file import File  # noqa: F401
 from .meta import Base, utcnow  # noqa: F401
 from .outbox import OutboxMessage  # noqa: F401
 from .project import Project  # noqa: F401
+from .throttle import AuthThrottle  # noqa: F401
 from .user import Token, User  # noqa: F401

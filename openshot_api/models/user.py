@@ -1,7 +1,7 @@
 import datetime
 import secrets
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import NEVER_REUSE_IDS, Base, utcnow
@@ -21,6 +21,10 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     date_joined: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Copied into the session at login and compared on every request: raising it (logout, a new
+    # password, an admin's "End sessions") ends every session of the user, copied cookies too,
+    # although the cookie itself is signed and stateless.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     token: Mapped["Token"] = relationship(back_populates="user", uselist=False,
                                           cascade="all, delete-orphan")

@@ -50,7 +50,8 @@ def test_session_login_then_unsafe_methods_need_the_csrf_token(wsgi_app, make_us
     assert "CSRF" in refused.json["detail"]
     token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/api-auth/login/").text).group(1)
     browser.post_json("/projects/", {"name": "with csrf"}, headers={"X-CSRF-Token": token}, status=201)
-    browser.get("/api-auth/logout/")
+    # Logging out is a POST with the CSRF token (a GET is only a confirmation page).
+    browser.post("/api-auth/logout/", {"csrf_token": token}, status=302)
     browser.get("/projects/", status=401)
 
 

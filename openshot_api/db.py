@@ -94,6 +94,10 @@ def retry_unavailable(action, patience, what="database work"):
 def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    # pyramid_tm would look the user up at every commit only to annotate the transaction: a
+    # query per request, and a failure of views that need no user (health checks) when the
+    # database is down.
+    settings["tm.annotate_user"] = "false"
     config.include("pyramid_tm")
     engine = make_engine(settings)
     session_factory = make_session_factory(engine)

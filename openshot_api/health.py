@@ -9,8 +9,6 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 from sqlalchemy import text
 
-from .services import get_services
-
 log = logging.getLogger(__name__)
 
 # A check that has not answered in this many seconds counts as failed: a load balancer must get
@@ -40,7 +38,7 @@ def _broker(request):
 
 
 def _storage(request):
-    return bool(get_services(request).storage.heartbeat())
+    return bool(request.registry["services"].storage.heartbeat())
 
 
 CHECKS = {"database": _database, "broker": _broker, "storage": _storage}

@@ -109,7 +109,10 @@ def app_settings(request, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def wsgi_app(app_settings):
-    return make_app({}, dict(app_settings))
+    app = make_app({}, dict(app_settings))
+    yield app
+    # Before the database is dropped: the keeper would go on polling it.
+    app.app.registry["job_keeper"].stop()
 
 
 @pytest.fixture(scope="session")

@@ -302,13 +302,15 @@ class SecurityPolicy:
             request.auth_method = "basic"
             return user
         if scheme in ("token", "bearer"):
-            token = session.get(Token, credentials) if credentials and "\0" not in credentials else None
-            if token is None or not token.user.is_active:
+            # One query: the token's user, joined.
+            user = session.scalar(select(User).join(Token, Token.user_id == User.id).where(
+                Token.key == credentials)) if credentials and "\0" not in credentials else None
+            if user is None or not user.is_active:
                 # Only wrong tokens meet the lockout: a right one (160 random bits) is never a guess,
                 # so its owner keeps working while their address is locked out.
                 raise _refusal(request, throttle.keys(request), _unauthorized("Invalid token."))
             request.auth_method = "token"
-            return token.user
+            return user
         user = session_user(request)
         if user is not None:
             request.auth_method = "session"

@@ -464,7 +464,7 @@ def test_the_user_is_looked_up_once_per_request(app, way, monkeypatch):
     print(f"\n{way}: identity computed {len(lookups)} time(s); {len(user_queries)} user/token queries and "
           f"{len(throttle_queries)} throttle queries among {len(statements)} statements")
     assert len(lookups) == 1, lookups
-    assert len(user_queries) == (2 if way == "token" else 1), user_queries  # a token, then its user
+    assert len(user_queries) == 1, user_queries  # a token's user comes joined to the token
     assert len(throttle_queries) == (1 if way == "basic" else 0), throttle_queries
 
 

@@ -26,15 +26,18 @@ class Cancelled(Exception):
 def setup(settings: dict) -> None:
     """Thread counts for libopenshot and its ffmpeg codecs; its debug socket moved off the network.
 
-    libopenshot 0.2.7 binds a ZeroMQ publisher on tcp://*:5556 the first time it logs; it is
-    re-bound to an in-process address at once so the child listens on no port.
+    libopenshot 0.2.7 binds a ZeroMQ publisher on tcp://*:5556 the first time it logs; outside
+    the sandbox it is re-bound to an in-process address at once so the child listens on no port.
+    In the sandbox (``private_network``) the port is in the child's own network namespace, which
+    nothing can reach, and each bind costs libopenshot a 250 ms sleep: it is left alone.
     """
     threads = max(1, int(settings.get("threads") or os.cpu_count() or 2))
     config = openshot.Settings.Instance()
     config.OMP_THREADS = threads
     config.FF_THREADS = threads
     config.HIGH_QUALITY_SCALING = False
-    openshot.ZmqLogger.Instance().Connection("inproc://openshot-api-render")
+    if not settings.get("private_network"):
+        openshot.ZmqLogger.Instance().Connection("inproc://openshot-api-render")
     # SVG titles and the Caption effect draw text, which needs a QGuiApplication.
     ensure_gui_application()
 

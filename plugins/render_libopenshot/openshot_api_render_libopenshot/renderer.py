@@ -161,7 +161,8 @@ class LibopenshotRenderer(Renderer):
     # -- reading media -------------------------------------------------------------------
 
     def _child_settings(self, threads: Optional[int] = None) -> dict:
-        return {"threads": threads or self.threads, "cache_mb": self.cache_mb}
+        return {"threads": threads or self.threads, "cache_mb": self.cache_mb,
+                "private_network": self.sandbox.enabled}
 
     def probe(self, path: str) -> dict:
         """Reader info of ``path`` shaped like the spec's file json (type, has_video, has_audio,

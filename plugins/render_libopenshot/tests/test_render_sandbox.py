@@ -185,3 +185,33 @@ def test_a_missing_sandbox_tool_stops_start_up(monkeypatch, tmp_path):
     with pytest.raises(ConfigurationError, match="sandbox"):
         LibopenshotRenderer.from_settings({"openshot_api.render.sandbox": "chroot"})
     assert not LibopenshotRenderer.from_settings({"openshot_api.render.sandbox": "none"}).sandbox.enabled
+
+
+def test_a_sandboxed_childs_logger_port_is_not_reachable_from_the_host(unchecked, clip, project, export,
+                                                                       tmp_path):
+    """libopenshot binds its ZeroMQ logger on tcp://*:5556; in the sandbox that port lives in the
+    child's own network namespace (which is why the child no longer pays for moving it)."""
+    import psutil
+    timeline = project(*[clip("red.mp4", n + 1, 1, position=2.0 * n) for n in range(5)])
+    seen, children, done = [], [], threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.extend(c for c in psutil.net_connections("inet")
+                        if c.status == psutil.CONN_LISTEN and c.laddr.port == 5556)
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    if "openshot_api_render_libopenshot.child" in " ".join(process.cmdline()):
+                        children.append(process.pid)
+                except psutil.Error:
+                    pass
+            done.wait(0.05)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        unchecked.render(timeline, export(end_frame=300), str(tmp_path / "out"), lambda p: None, lambda: False)
+    finally:
+        done.set()
+        watcher.join()
+    assert children, "no render child was seen while rendering"
+    assert seen == []

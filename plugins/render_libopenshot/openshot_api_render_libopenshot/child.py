@@ -69,15 +69,18 @@ def main() -> int:
         channel.stop_requested = True
 
     signal.signal(signal.SIGTERM, stop)
+    # Everything that needs no job first: a child started ahead of need (warm.py) is ready when
+    # its job comes.
+    try:
+        from .los import Cancelled, warm_up
+        warm_up()
+    except ImportError as exc:
+        channel.send(error=f"libopenshot's Python module cannot be loaded ({exc}).")
+        return 2
     try:
         job = json.loads(sys.stdin.read())
     except ValueError as exc:
         channel.send(error=f"bad job: {exc}")
-        return 2
-    try:
-        from .los import Cancelled
-    except ImportError as exc:
-        channel.send(error=f"libopenshot's Python module cannot be loaded ({exc}).")
         return 2
     try:
         result = run(job, channel)

@@ -23,6 +23,13 @@ class Cancelled(Exception):
     """The parent asked the child to stop."""
 
 
+def warm_up() -> None:
+    """What every job needs, done before the job is known: libopenshot's logger (its first use
+    sleeps 250 ms) and the QGuiApplication."""
+    openshot.ZmqLogger.Instance()
+    ensure_gui_application()
+
+
 def setup(settings: dict) -> None:
     """Thread counts for libopenshot and its ffmpeg codecs; its debug socket moved off the network.
 

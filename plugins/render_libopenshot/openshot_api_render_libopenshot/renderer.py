@@ -40,6 +40,7 @@ from openshot_api.interfaces import BackendError, ConfigurationError, Renderer
 
 from . import defaults, ffmpeg_tools, formats, project, runner
 from .exports import ExportPlan, ExportProblem, parse_export
+from .warm import WarmPool, make_spawn, rewrite
 from .sandbox import Limits, Sandbox
 
 THUMBNAIL_FORMATS = ("BMP", "JPG", "JPEG", "PNG", "PPM", "XBM", "XPM")
@@ -85,7 +86,8 @@ class LibopenshotRenderer(Renderer):
                  work_dir: Optional[str] = None, python: Optional[str] = None,
                  sandbox: str = "bwrap", sandbox_user: str = "nobody", probe_timeout: int = 30,
                  thumbnail_timeout: int = 15, render_limits: Limits = RENDER_LIMITS,
-                 quick_limits: Limits = QUICK_LIMITS, check_readers: bool = True):
+                 quick_limits: Limits = QUICK_LIMITS, check_readers: bool = True,
+                 warm_children: int = 0, warm_dir: Optional[str] = None):
         """``threads``: CPU threads one render may use (default: all); ``cache_mb``: the timeline
         frame cache of each render process (default: libopenshot's, a few frames);
         ``segments``: most parallel render processes (default: threads, at most 4);
@@ -97,7 +99,9 @@ class LibopenshotRenderer(Renderer):
         seconds a probe or thumbnail may take; ``render_limits``/``quick_limits``: resource
         limits of render children and of probe/thumbnail children; ``check_readers=False`` is
         for tests only (proving the sandbox alone holds): readers are then not checked against
-        the project's files before libopenshot opens them."""
+        the project's files before libopenshot opens them. ``warm_children``: probe and
+        thumbnail children kept started ahead of need (see warm.py), in ``warm_dir`` (best on
+        the media's file system, so media can be linked, not copied)."""
         self.threads = threads or os.cpu_count() or 2
         self.cache_mb = cache_mb
         self.segments = segments or max(1, min(self.threads, MAX_DEFAULT_SEGMENTS))
@@ -110,6 +114,8 @@ class LibopenshotRenderer(Renderer):
         self.render_limits = render_limits
         self.quick_limits = quick_limits
         self.check_readers = check_readers
+        self.warm = WarmPool(make_spawn(self.sandbox, quick_limits, python, warm_dir or work_dir),
+                             warm_children)
 
     @classmethod
     def from_settings(cls, settings: dict, prefix: str = "openshot_api.render.") -> "LibopenshotRenderer":
@@ -176,12 +182,35 @@ class LibopenshotRenderer(Renderer):
             raise BackendError(f"{os.path.basename(path)} does not exist.")
         path = os.path.abspath(path)
         job = {"op": "probe", "path": path, "settings": self._child_settings(2)}
+        warm = self._warm_child([path])
+        if warm is not None:
+            try:
+                info = runner.run_child(rewrite(job, warm.links), "probe", timeout=self.probe_timeout,
+                                        scratch_dir=warm.scratch, started=warm.started)
+                info["path"] = path
+                return info
+            finally:
+                warm.discard()
         scratch = self._scratch(".probe-")
         try:
             return runner.run_child(job, "probe", timeout=self.probe_timeout, scratch_dir=scratch,
                                     command=self._child([path], scratch, self.quick_limits))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _warm_child(self, paths: list):
+        """A warm child with ``paths`` staged for it, or None (start one for the job instead)."""
+        warm = self.warm.take()
+        if warm is None:
+            return None
+        if self.sandbox.enabled:
+            self.sandbox.grant_read(paths)
+            # Built-in assets are in the box already, with the plugin's own files.
+            media = [p for p in paths if os.path.isfile(p) and not p.startswith(project.ASSETS_DIR + os.sep)]
+            if warm.stage(media) is None:
+                warm.discard()
+                return None
+        return warm
 
     def clip_defaults(self, reader: dict) -> dict:
         """libopenshot's json for a new clip of ``reader`` (see defaults.clip_defaults)."""
@@ -394,15 +423,23 @@ class LibopenshotRenderer(Renderer):
             data = project.timeline_json(timeline, plan)
         except (ExportProblem, project.ProjectProblem) as exc:
             raise BackendError(str(exc)) from None
-        scratch = self._scratch(".thumbnail-")
+        warm = self._warm_child(readable)
+        scratch = warm.scratch if warm is not None else self._scratch(".thumbnail-")
         try:
             output = os.path.join(scratch, "thumbnail." + fmt.lower())
             job = {"op": "thumbnail", "timeline": data, "frame": frame, "width": width,
                    "height": height, "format": fmt, "quality": quality, "output": output,
                    "settings": self._child_settings(2)}
-            runner.run_child(job, "thumbnail", timeout=self.thumbnail_timeout, scratch_dir=scratch,
-                             command=self._child(readable, scratch, self.quick_limits))
+            if warm is not None:
+                runner.run_child(rewrite(job, warm.links), "thumbnail", timeout=self.thumbnail_timeout,
+                                 scratch_dir=scratch, started=warm.started)
+            else:
+                runner.run_child(job, "thumbnail", timeout=self.thumbnail_timeout, scratch_dir=scratch,
+                                 command=self._child(readable, scratch, self.quick_limits))
             with open(output, "rb") as src:
                 return src.read()
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            if warm is not None:
+                warm.discard()
+            else:
+                shutil.rmtree(scratch, ignore_errors=True)

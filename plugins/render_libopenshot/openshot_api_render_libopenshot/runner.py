@@ -115,25 +115,33 @@ def child_command(python: Optional[str] = None) -> list:
     return [python or sys.executable, "-m", CHILD_MODULE]
 
 
+def start_child(command: Optional[list] = None, scratch_dir: Optional[str] = None) -> tuple:
+    """Start a render child that waits for its job on stdin: ``(process, stderr log path)``."""
+    fd, stderr_path = tempfile.mkstemp(prefix="render-child-", suffix=".log", dir=scratch_dir)
+    with os.fdopen(fd, "wb") as errors:
+        # A session of its own: a signal to the worker's process group (a deploy stopping it)
+        # must not reach the child; the worker decides whether it finishes or stops.
+        proc = subprocess.Popen(command or child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=errors, close_fds=True, start_new_session=True)
+    return proc, stderr_path
+
+
 class Child:
     """One render child: started with a job, read line by line until it answers. ``command``
     starts it (a sandboxed one from sandbox.py, whose exit status 128+N means signal N)."""
 
     def __init__(self, job: dict, scratch_dir: Optional[str] = None, frames: int = 0,
-                 command: Optional[list] = None):
+                 command: Optional[list] = None, started: Optional[tuple] = None):
         self.frames = frames
         self.done = 0
         self.answer = None
         self.buffer = b""
         self.eof = False
         self.heard_at = time.monotonic()
-        fd, self.stderr_path = tempfile.mkstemp(prefix="render-child-", suffix=".log", dir=scratch_dir)
-        with os.fdopen(fd, "wb") as errors:
-            # A session of its own: a signal to the worker's process group (a deploy stopping
-            # it) must not reach the child; the worker decides whether it finishes or stops.
-            self.proc = subprocess.Popen(command or child_command(),
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=errors, close_fds=True, start_new_session=True)
+        if started is not None:
+            self.proc, self.stderr_path = started  # from start_child(), waiting for its job
+        else:
+            self.proc, self.stderr_path = start_child(command, scratch_dir)
         try:
             self.proc.stdin.write(json.dumps(job).encode())
             self.proc.stdin.close()
@@ -194,7 +202,7 @@ class Child:
 def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
                  cancelled: Callable[[], bool] = lambda: False, span=(0.0, 100.0),
                  scratch_dir: Optional[str] = None, command: Optional[list] = None,
-                 stall_seconds: float = STALL_SECONDS) -> list:
+                 stall_seconds: float = STALL_SECONDS, started: Optional[list] = None) -> list:
     """Run ``jobs`` (each ``(job_dict, frames)``) in parallel children; return their results in
     order. Progress moves through ``span`` as frames are done; when ``cancelled()`` turns True
     the children are stopped and BackendError("cancelled") is raised; the first failure stops
@@ -202,8 +210,9 @@ def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
     each child (default: this interpreter, unsandboxed)."""
     children = []
     try:
+        started = list(started or [])
         for job, frames in jobs:
-            children.append(Child(job, scratch_dir, frames, command))
+            children.append(Child(job, scratch_dir, frames, command, started.pop(0) if started else None))
         total = sum(c.frames for c in children) or 1
         low, high = span
         while True:
@@ -238,8 +247,9 @@ def run_children(jobs: list, what: str, progress: Optional[Progress] = None,
 
 
 def run_child(job: dict, what: str, timeout: float = 300.0, scratch_dir: Optional[str] = None,
-              command: Optional[list] = None):
-    """Run one short job (probe, thumbnail) in a child and return its result."""
+              command: Optional[list] = None, started: Optional[tuple] = None):
+    """Run one short job (probe, thumbnail) in a child (``started``: one from start_child())
+    and return its result."""
     deadline = time.monotonic() + timeout
 
     def too_late():
@@ -247,7 +257,8 @@ def run_child(job: dict, what: str, timeout: float = 300.0, scratch_dir: Optiona
             raise BackendError(f"{what} failed: it took longer than {timeout:.0f} s.")
         return False
 
-    return run_children([(job, 0)], what, cancelled=too_late, scratch_dir=scratch_dir, command=command)[0]
+    return run_children([(job, 0)], what, cancelled=too_late, scratch_dir=scratch_dir, command=command,
+                        started=[started] if started else None)[0]
 
 
 def run_command(cmd: list, what: str, progress: Optional[Progress] = None,

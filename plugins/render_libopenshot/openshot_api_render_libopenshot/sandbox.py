@@ -139,7 +139,8 @@ class Sandbox:
                 pass  # a missing file fails later, with the reader's own message
 
     def python_command(self, module: str, readable: Iterable[str], scratch: str,
-                       limits: Optional[Limits] = None, python: Optional[str] = None) -> list:
+                       limits: Optional[Limits] = None, python: Optional[str] = None,
+                       staging: Optional[str] = None) -> list:
         """The command running ``python -m module`` in the box. The virtualenv's interpreter is
         used (its site-packages hold what the child imports) and PYTHONPATH names the folders
         of our two packages, which may be editable installs."""
@@ -147,12 +148,14 @@ class Sandbox:
         if not self.enabled:
             return [python, "-m", module]
         env = {"PYTHONPATH": ":".join(self.import_path), "PYTHONDONTWRITEBYTECODE": "1"}
-        return self.wrap([python, "-m", module], readable, scratch, limits, env)
+        return self.wrap([python, "-m", module], readable, scratch, limits, env, staging)
 
     def wrap(self, argv: list, readable: Iterable[str], scratch: str,
-             limits: Optional[Limits] = None, extra_env: Optional[dict] = None) -> list:
-        """``argv`` run inside the box, seeing ``readable`` (files or folders, read-only) and
-        ``scratch`` (read-write, also its working folder and HOME)."""
+             limits: Optional[Limits] = None, extra_env: Optional[dict] = None,
+             staging: Optional[str] = None) -> list:
+        """``argv`` run inside the box, seeing ``readable`` (files or folders, read-only),
+        ``scratch`` (read-write, also its working folder and HOME) and ``staging`` (a folder,
+        read-only, where media may be linked after the box started: see warm.py)."""
         if not self.enabled:
             return list(argv)
         readable = [os.path.abspath(p) for p in readable if p]
@@ -191,6 +194,10 @@ class Sandbox:
         scratch = os.path.abspath(scratch)
         parents(scratch)
         cmd.extend(["--bind", scratch, scratch, "--chdir", scratch])
+        if staging:
+            staging = os.path.abspath(staging)
+            parents(staging)
+            cmd.extend(["--ro-bind", staging, staging])
         env = {"PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
                "XDG_CACHE_HOME": os.path.join(scratch, ".cache"), "QT_QPA_PLATFORM": "offscreen"}
         env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})

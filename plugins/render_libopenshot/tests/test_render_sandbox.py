@@ -15,10 +15,13 @@ from openshot_api_render_libopenshot.sandbox import Limits, Sandbox
 FF = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y"]
 
 
-@pytest.fixture(scope="module")
-def unchecked():
-    """A renderer whose reader checks are off: only the sandbox stands in the way."""
-    return LibopenshotRenderer(threads=2, segments=1, check_readers=False)
+@pytest.fixture(scope="module", params=[0, 2], ids=["cold", "warm"])
+def unchecked(request):
+    """A renderer whose reader checks are off: only the sandbox stands in the way; its probes
+    and thumbnails run in children started for the job (cold) or ahead of it (warm)."""
+    renderer = LibopenshotRenderer(threads=2, segments=1, check_readers=False, warm_children=request.param)
+    yield renderer
+    renderer.warm.close()
 
 
 @pytest.fixture(scope="module")

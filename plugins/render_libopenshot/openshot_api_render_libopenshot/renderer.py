@@ -45,7 +45,9 @@ from .sandbox import Limits, Sandbox
 
 THUMBNAIL_FORMATS = ("BMP", "JPG", "JPEG", "PNG", "PPM", "XBM", "XPM")
 AUDIO_PREVIEW = (16, 16)   # picture size while only sound is wanted (pictures are thrown away)
-DEFAULT_SEGMENT_FRAMES = 150
+# A child costs about half a second to start; past a second of frames two run faster than one,
+# even for a 3-second export on two cores.
+DEFAULT_SEGMENT_FRAMES = 30
 MAX_DEFAULT_SEGMENTS = 4   # each 1080p child holds about 1 GB of frame caches
 
 

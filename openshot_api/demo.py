@@ -7,6 +7,13 @@
   list with status and progress (refreshing itself while a render runs), and forms that POST,
   PATCH and DELETE through the JSON API with ``fetch()``, the session cookie and the page's CSRF
   token (``X-CSRF-Token``). The forms are built from /openapi.json, so every endpoint has one.
+* Above the JSON, static/demo/demo_views.js and demo_curves.js draw what it describes: a
+  project's timeline, a scrubber showing its frames (the thumbnail endpoint), a render form with
+  presets, exports with live progress and their output inline, drag-and-drop uploads, files'
+  thumbnails and players, and clips' keyframe curves with the preset and keyframe forms. They use
+  the same API calls and CSRF rule, and need nothing more from the page's Content-Security-Policy:
+  media plays from the same-origin ``download/`` endpoints (``default-src 'self'``), frames fetched
+  by script are shown as ``blob:`` images, which ``img-src`` already allows.
 """
 import re
 

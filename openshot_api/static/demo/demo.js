@@ -1,5 +1,6 @@
 /* The built-in demo: draws one API path (its JSON with clickable links, an export table that
  * refreshes itself while renders run) and forms for its other methods, built from /openapi.json.
+ * demo_views.js (loaded first) draws pictures of the JSON above it: timelines, curves, media.
  * Every request goes to this instance with the session cookie; unsafe ones carry the CSRF token.
  * Data from the API is only ever inserted as text, never as markup. */
 (function () {
@@ -16,6 +17,7 @@
   var spec = null;
   var shown = null;          // the JSON the view shows now
   var refreshTimer = null;
+  var views = window.OpenShotDemoViews || null;
 
   // --- small helpers --------------------------------------------------------------------------
 
@@ -228,6 +230,13 @@
     return call("GET", apiPath).then(function (response) {
       showResponse(view, "GET", apiPath, response);
       shown = response.ok && !(response.data instanceof Blob) ? response.data : null;
+      if (views && shown && typeof shown === "object") {
+        try {
+          views.show({template: template, apiPath: apiPath, data: shown});
+        } catch (error) {  // the pictures are extra: the JSON and the forms must still work
+          if (window.console) window.console.error("demo views:", error);
+        }
+      }
       if (response.ok && isActive(response.data)) {
         view.append(el("p", {"class": "refreshing", text: "A render is running: this view refreshes every 2 s."}));
         refreshTimer = window.setTimeout(load, REFRESH_MS);
@@ -422,6 +431,11 @@
       .then(function (r) { return r.json(); })
       .then(function (document_) {
         spec = document_;
+        if (views) {
+          views.init({el: el, clear: clear, call: call, appBase: appBase, demoBase: demoBase, csrfToken: csrfToken,
+                      reload: function () { return load().then(function () { renderForms(); }); }},
+                     document.getElementById("demo-visual"));
+        }
         crumbs();
         return load();
       })

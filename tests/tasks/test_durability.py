@@ -19,7 +19,7 @@ from tests.factories import create_clip, create_project, upload_file
 from tests.faultproxy import FaultProxy
 from tests.functional.test_exports import download, wait_for
 from tests.media_checks import probe, stream
-from tests.tasks.test_production_workers import _rabbitmq_vhost, start_worker, stop_worker
+from tests.tasks.test_production_workers import _rabbitmq_vhost, start_worker, stop_worker, write_ini
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +52,7 @@ def stack(tmp_path_factory):
         "openshot_api.worker_shutdown_grace": "1",
         "openshot_api.db_outage_patience": "120",
     })
-    ini = tmp / "durability.ini"
-    ini.write_text("[app:main]\nuse = egg:openshot-api\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
-                   + "\n[loggers]\nkeys = root\n[handlers]\nkeys = console\n[formatters]\nkeys = generic\n"
-                     "[logger_root]\nlevel = INFO\nhandlers = console\n[handler_console]\nclass = StreamHandler\n"
-                     "args = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n[formatter_generic]\n"
-                     "format = %(asctime)s %(levelname)s [%(name)s] %(message)s\n")
+    ini = write_ini(tmp / "durability.ini", settings, level="INFO")
     initdb(dict(settings))
     previous_broker, previous_context = dramatiq.get_broker(), worker_module._context
     app = make_app({}, dict(settings))

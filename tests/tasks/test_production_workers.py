@@ -34,6 +34,16 @@ def _rabbitmq_vhost():
     return name
 
 
+def write_ini(path, settings, level="WARNING"):
+    """An ini file serving ``settings`` (for `openshot-api worker`), logging to stderr."""
+    path.write_text("[app:main]\nuse = egg:openshot-api\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
+                    + "\n[loggers]\nkeys = root\n[handlers]\nkeys = console\n[formatters]\nkeys = generic\n"
+                      f"[logger_root]\nlevel = {level}\nhandlers = console\n[handler_console]\n"
+                      "class = StreamHandler\nargs = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n"
+                      "[formatter_generic]\nformat = %(asctime)s %(levelname)s [%(name)s] %(message)s\n")
+    return path
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """An ini like production.ini, its database and vhost, and the app served in-process."""
@@ -53,12 +63,7 @@ def stack(tmp_path_factory):
         "openshot_api.broker_url": f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
         "openshot_api.export_heartbeat_timeout": "4",
     })
-    ini = tmp / "production-test.ini"
-    ini.write_text("[app:main]\nuse = egg:openshot-api\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
-                   + "\n[loggers]\nkeys = root\n[handlers]\nkeys = console\n[formatters]\nkeys = generic\n"
-                     "[logger_root]\nlevel = WARNING\nhandlers = console\n[handler_console]\nclass = StreamHandler\n"
-                     "args = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n[formatter_generic]\n"
-                     "format = %(levelname)s [%(name)s] %(message)s\n")
+    ini = write_ini(tmp / "production-test.ini", settings)
     initdb(dict(settings))
     previous_broker, previous_context = dramatiq.get_broker(), worker_module._context
     app = make_app({}, dict(settings))

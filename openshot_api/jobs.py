@@ -44,7 +44,7 @@ def install(session_factory):
         try:
             relay(session_factory, ids=ids)
         except Exception as exc:  # the relay sends them once the broker is back
-            _warn(f"{len(ids)} job(s) kept in the outbox: {type(exc).__name__}: {exc}")
+            warn_throttled(f"{len(ids)} job(s) kept in the outbox: {type(exc).__name__}: {exc}")
 
     @event.listens_for(session_factory, "after_rollback")
     def _forget(session):
@@ -100,7 +100,7 @@ def pending_count(session_factory):
 _last_warning = [0.0]
 
 
-def _warn(message, every=30.0):
+def warn_throttled(message, every=30.0):
     """One warning per ``every`` seconds: a broker outage would otherwise log each second."""
     now = time.monotonic()
     if now - _last_warning[0] >= every:

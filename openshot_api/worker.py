@@ -18,13 +18,12 @@ _context_lock = threading.Lock()
 
 # Set when this process was asked to stop (SIGTERM): renders finish within the grace period or
 # are handed back to the queue.
-_shutdown = {"event": threading.Event(), "since": None}
+_shutdown = {"since": None}
 
 
 def request_shutdown():
-    if not _shutdown["event"].is_set():
+    if _shutdown["since"] is None:
         _shutdown["since"] = time.monotonic()
-        _shutdown["event"].set()
 
 
 def shutdown_for():
@@ -101,13 +100,13 @@ class JobKeeper(threading.Thread):
 
     def run(self):
         from . import tasks
-        from .jobs import _warn, relay
+        from .jobs import relay, warn_throttled
         started = last_sweep = time.monotonic()
         while not self.stopped.wait(self.interval):
             try:
                 relay(self.context.session_factory, min_age=2.0)
             except Exception as exc:
-                _warn(f"the outbox relay could not send: {type(exc).__name__}: {exc}")
+                warn_throttled(f"the outbox relay could not send: {type(exc).__name__}: {exc}")
             try:
                 tasks.queue_due_webhooks(self.context)
                 now = time.monotonic()
@@ -118,7 +117,7 @@ class JobKeeper(threading.Thread):
                     last_sweep = now
                     tasks.sweep_exports(self.context)
             except Exception as exc:
-                _warn(f"the export sweep failed: {type(exc).__name__}: {exc}")
+                warn_throttled(f"the export sweep failed: {type(exc).__name__}: {exc}")
 
     def stop(self):
         self.stopped.set()

@@ -1,4 +1,4 @@
-"""``openshot-api initdb|create-user|worker CONFIG ...``"""
+"""``openshot-api initdb|create-user|worker|settings CONFIG ...``"""
 import argparse
 import os
 import sys
@@ -73,6 +73,12 @@ def cmd_worker(args):
     sys.exit(dramatiq_main())
 
 
+def cmd_settings(args):
+    """Print every effective setting: value (secrets masked), source, type, default and help."""
+    from .settings import describe_settings
+    sys.stdout.write(describe_settings(_settings(args.config)))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="openshot-api")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,8 +99,18 @@ def main(argv=None):
     p.add_argument("--queues", nargs="*", default=None,
                    help="queues to consume (render default webhooks transcribe); all when omitted")
     p.set_defaults(func=cmd_worker)
+    p = sub.add_parser("settings", help="print every effective setting, where it comes from (ini, "
+                       "env, default) and its help; secrets masked")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_settings)
     args = parser.parse_args(argv)
-    args.func(args)
+    from .interfaces import ConfigurationError
+    try:
+        args.func(args)
+    except ConfigurationError as exc:
+        # A wrong ini is the operator's to fix: say what is wrong, not where in our code.
+        print(f"openshot-api: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -49,3 +49,11 @@ def openshot_api_includeme(config):
 def openshot_api_process_setup(settings):
     """Called once in every process that serves or renders (the web server, each worker process)
     before anything is rendered: set process-wide state here, e.g. the fontconfig file."""
+
+
+@hookspec
+def openshot_api_settings():
+    """Return a list of ``openshot_api.settings.Setting``: every ``openshot_api.*`` key this
+    plugin reads, with its type, default, help text and whether it is secret. Start-up refuses an
+    ``openshot_api.*`` key that neither the core (``settings.CORE_SETTINGS``) nor a loaded plugin
+    declares, and ``openshot-api settings CONFIG`` prints them all."""

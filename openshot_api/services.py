@@ -5,7 +5,7 @@ import threading
 
 from . import interfaces
 from .interfaces import ConfigurationError
-from .plugins import collect, make_plugin_manager
+from .plugins import backends, make_plugin_manager
 from .settings import get_list
 from .sync_render import RenderSlots, SlotRenderer
 
@@ -16,7 +16,8 @@ class Services:
 
     def __init__(self, settings, plugin_manager=None):
         self.settings = settings
-        self.pm = plugin_manager or make_plugin_manager(
+        # read_settings built one already, to learn the plugins' settings: use the same.
+        self.pm = plugin_manager or getattr(settings, "plugin_manager", None) or make_plugin_manager(
             get_list(settings, "openshot_api.plugins.blocklist"))
         self._lock = threading.RLock()
         self._cache = {}
@@ -29,7 +30,7 @@ class Services:
 
     def _named(self, kind, hook, setting, interface, required=True):
         def factory():
-            available = collect(getattr(self.pm.hook, hook)())
+            available = backends(self.pm, hook)
             name = (self.settings.get(setting) or "").strip()
             if not name:
                 if required:
@@ -70,7 +71,7 @@ class Services:
         """``{format name: converter}`` over every installed converter."""
         def factory():
             converters = {}
-            for cls in collect(self.pm.hook.openshot_api_format_converters()).values():
+            for cls in backends(self.pm, "openshot_api_format_converters").values():
                 converter = cls.from_settings(self.settings)
                 for fmt in converter.formats():
                     converters.setdefault(fmt, converter)
@@ -83,7 +84,7 @@ class Services:
         is left out; its ConfigurationError is kept for the error message)."""
         def factory():
             transfers, problems = [], {}
-            for cls in collect(self.pm.hook.openshot_api_cloud_transfers()).values():
+            for cls in backends(self.pm, "openshot_api_cloud_transfers").values():
                 try:
                     transfers.append(cls.from_settings(self.settings))
                 except ConfigurationError as exc:

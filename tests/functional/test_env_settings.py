@@ -1,5 +1,6 @@
 """Every setting can come from the environment alone, also keys the ini does not name: an app
-whose S3 storage is configured only by OPENSHOT_API_* variables stores and serves media there."""
+whose S3 storage is configured only by OPENSHOT_API_* variables stores and serves media there.
+(tests/unit/test_settings_registry.py checks the declared keys themselves.)"""
 from openshot_api.settings import read_settings
 from tests.factories import create_project, upload_file
 from tests.functional.test_cloud_storage_e2e import activated, build_app, client_for, moto_s3
@@ -12,6 +13,9 @@ def test_a_key_only_in_the_environment_is_read_like_one_in_the_ini():
     assert settings["openshot_api.storage"] == "s3"
     assert settings.get("openshot_api.storage.s3.bucket") == "from-env"
     assert "openshot_api.storage.s3.bucket" in settings
+    # In the mapping itself, so Pyramid's copy (registry.settings) has it too.
+    assert dict(settings)["openshot_api.storage.s3.bucket"] == "from-env"
+    assert settings.sources["openshot_api.storage.s3.bucket"] == "env"
     assert settings.get("openshot_api.storage.s3.region") is None
     assert settings.get("openshot_api.storage.s3.region", "x") == "x"
 

@@ -36,7 +36,8 @@ import shutil
 import tempfile
 from typing import Callable, Optional
 
-from openshot_api.interfaces import BackendError, ConfigurationError, Renderer
+from openshot_api.interfaces import BackendError, Renderer
+from openshot_api.settings import Setting, SettingGroup
 
 from . import defaults, ffmpeg_tools, formats, project, runner
 from .exports import ExportPlan, ExportProblem, parse_export
@@ -56,17 +57,43 @@ RENDER_LIMITS = Limits(memory_mb=16384, cpu_seconds=6 * 3600, file_mb=64 * 1024,
 QUICK_LIMITS = Limits(memory_mb=8192, cpu_seconds=120, file_mb=512, processes=4096)
 
 
-def _setting_int(settings: dict, key: str, default: Optional[int], minimum: int = 1) -> Optional[int]:
-    value = settings.get(key)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigurationError(f"{key} must be a whole number, not {value!r}") from None
-    if number < minimum:
-        raise ConfigurationError(f"{key} must be at least {minimum}")
-    return number
+PREFIX = "openshot_api.render."
+SETTINGS = SettingGroup(
+    PREFIX,
+    Setting(PREFIX + "threads", "int", None, "CPU threads one render may use (empty: all).",
+            minimum=1),
+    Setting(PREFIX + "cache_mb", "int", None, "Timeline frame cache of each render process "
+            "(empty: libopenshot's, a few frames).", minimum=1),
+    Setting(PREFIX + "segments", "int", None, "Most parallel render processes of one export "
+            f"(empty: threads, at most {MAX_DEFAULT_SEGMENTS}).", minimum=1),
+    Setting(PREFIX + "segment_frames", "int", DEFAULT_SEGMENT_FRAMES, "Fewest frames of one "
+            "parallel segment.", minimum=1),
+    Setting(PREFIX + "work_dir", "path", None, "Scratch folder of renders (empty: beside the "
+            "output file)."),
+    Setting(PREFIX + "python", "path", None, "Interpreter that runs libopenshot in child "
+            "processes (empty: this one; set it when this process is not a plain Python)."),
+    Setting(PREFIX + "sandbox", "str", "bwrap", "bwrap: every libopenshot child and ffmpeg "
+            "command runs in a bubblewrap sandbox; none only where workers are isolated "
+            "otherwise.", choices=("bwrap", "none")),
+    Setting(PREFIX + "sandbox_user", "str", "nobody", "User (name or uid) the sandbox runs as "
+            "when the server runs as root."),
+    Setting(PREFIX + "probe_timeout", "int", 30, "Seconds a probe may take inside a request.",
+            minimum=1),
+    Setting(PREFIX + "thumbnail_timeout", "int", 15, "Seconds a thumbnail may take inside a "
+            "request.", minimum=1),
+    Setting(PREFIX + "max_memory_mb", "int", RENDER_LIMITS.memory_mb, "Memory limit of each "
+            "render, probe and thumbnail process.", minimum=1),
+    Setting(PREFIX + "max_cpu_seconds", "int", RENDER_LIMITS.cpu_seconds, "CPU time limit of "
+            "each render process (probes and thumbnails keep a tighter one).", minimum=1),
+    Setting(PREFIX + "max_file_mb", "int", RENDER_LIMITS.file_mb, "Largest file a render process "
+            "may write.", minimum=1),
+    Setting(PREFIX + "max_processes", "int", RENDER_LIMITS.processes, "Processes and threads of "
+            "the sandbox user.", minimum=1),
+    Setting(PREFIX + "unsafe_skip_reader_check", "bool", False, "Tests only: do not check readers "
+            "against the project's files before libopenshot opens them."),
+    Setting(PREFIX + "warm_children", "int", 2, "Probe and thumbnail processes kept started, "
+            "sandboxed, ahead of need (each serves one job); 0: start one per job.", minimum=0),
+)
 
 
 def segment_ranges(first: int, last: int, segments: int, min_frames: int) -> list:
@@ -129,28 +156,27 @@ class LibopenshotRenderer(Renderer):
         their own tighter CPU and file limits) and ``<prefix>unsafe_skip_reader_check`` (tests
         only). Raises ConfigurationError naming a key whose value is not a positive whole number,
         and when the sandbox cannot be set up."""
-        def number(key, default):
-            return _setting_int(settings, prefix + key, default)
+        def value(name):
+            return SETTINGS.read(settings, name, prefix)
 
-        render_limits = Limits(memory_mb=number("max_memory_mb", RENDER_LIMITS.memory_mb),
-                               cpu_seconds=number("max_cpu_seconds", RENDER_LIMITS.cpu_seconds),
-                               file_mb=number("max_file_mb", RENDER_LIMITS.file_mb),
-                               processes=number("max_processes", RENDER_LIMITS.processes))
+        render_limits = Limits(memory_mb=value("max_memory_mb"), cpu_seconds=value("max_cpu_seconds"),
+                               file_mb=value("max_file_mb"), processes=value("max_processes"))
         quick_limits = Limits(memory_mb=render_limits.memory_mb, cpu_seconds=QUICK_LIMITS.cpu_seconds,
                               file_mb=QUICK_LIMITS.file_mb, processes=render_limits.processes)
-        skip = str(settings.get(prefix + "unsafe_skip_reader_check") or "").strip().lower()
-        return cls(threads=number("threads", None),
-                   cache_mb=number("cache_mb", None),
-                   segments=number("segments", None),
-                   segment_frames=number("segment_frames", DEFAULT_SEGMENT_FRAMES),
-                   work_dir=settings.get(prefix + "work_dir") or None,
-                   python=settings.get(prefix + "python") or None,
-                   sandbox=settings.get(prefix + "sandbox") or "bwrap",
-                   sandbox_user=settings.get(prefix + "sandbox_user") or "nobody",
-                   probe_timeout=number("probe_timeout", 30),
-                   thumbnail_timeout=number("thumbnail_timeout", 15),
+        return cls(threads=value("threads"),
+                   cache_mb=value("cache_mb"),
+                   segments=value("segments"),
+                   segment_frames=value("segment_frames"),
+                   work_dir=value("work_dir"),
+                   python=value("python"),
+                   sandbox=value("sandbox"),
+                   sandbox_user=value("sandbox_user"),
+                   probe_timeout=value("probe_timeout"),
+                   thumbnail_timeout=value("thumbnail_timeout"),
                    render_limits=render_limits, quick_limits=quick_limits,
-                   check_readers=skip not in ("true", "1", "yes", "on"))
+                   check_readers=not value("unsafe_skip_reader_check"),
+                   # Beside the media (the core's work folder), so media can be linked in.
+                   warm_children=value("warm_children"), warm_dir=settings.get("openshot_api.work_dir") or None)
 
     def asset_names(self) -> list:
         """The transition masks this plugin ships (``@transitions/common/fade.svg`` ...)."""

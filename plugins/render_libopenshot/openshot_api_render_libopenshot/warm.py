@@ -135,6 +135,8 @@ class WarmPool:
 def make_spawn(sandbox, limits, python, work_dir):
     """The function that starts one warm child with its own folders."""
     def spawn() -> WarmChild:
+        if work_dir:
+            os.makedirs(work_dir, exist_ok=True)
         scratch = tempfile.mkdtemp(prefix=".warm-", dir=work_dir)
         staging = scratch + ".in"
         os.mkdir(staging, 0o755)

@@ -2,6 +2,7 @@
 behind the spec's Azure imports and export uploads (``{"url": ..., "container": ..., "public": ...}``)."""
 from openshot_api import hookimpl
 
+from .client import SETTINGS
 from .storage import AzureStorage
 from .transfer import AzureTransfer
 
@@ -14,3 +15,8 @@ def openshot_api_storage_backends():
 @hookimpl
 def openshot_api_cloud_transfers():
     return [AzureTransfer]
+
+
+@hookimpl
+def openshot_api_settings():
+    return list(SETTINGS)

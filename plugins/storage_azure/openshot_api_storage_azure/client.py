@@ -7,20 +7,33 @@ from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoun
 from azure.storage.blob import BlobSasPermissions, BlobServiceClient, generate_blob_sas
 
 from openshot_api.interfaces import BackendError, ConfigurationError
+from openshot_api.settings import Setting, SettingGroup, storage_settings
 
 MiB = 1024 * 1024
+PREFIX = "openshot_api.storage.azure."
+
+# Read by the storage (openshot_api.storage = azure) and by the transfer of client-container
+# imports; the account settings are shared.
+SETTINGS = SettingGroup(
+    PREFIX,
+    Setting(PREFIX + "container", "str", None, "Container of media and renders (required with "
+            "openshot_api.storage = azure)."),
+    Setting(PREFIX + "connection_string", "str", None, "Connection string of the storage account "
+            "(or account_name + account_key).", secret=True),
+    Setting(PREFIX + "account_name", "str", None, "Storage account name, without a "
+            "connection_string."),
+    Setting(PREFIX + "account_key", "str", None, "Key of account_name.", secret=True),
+    Setting(PREFIX + "blob_endpoint", "str", None, "Blob endpoint of account_name (empty: "
+            "https://<account_name>.blob.core.windows.net)."),
+    # Blocks of 1 to 4000 MiB.
+    *storage_settings(PREFIX, "Azure container", chunk_minimum=1, chunk_maximum=4000),
+)
 
 
 def chunk_size(settings, p):
     """``<p>chunk_mb`` (default 8) in bytes: the block size of uploads and the size of each
-    ranged download."""
-    try:
-        size = int(float(settings.get(p + "chunk_mb") or 8) * MiB)
-    except ValueError:
-        raise ConfigurationError(f"{p}chunk_mb must be a number of megabytes") from None
-    if not MiB <= size <= 4000 * MiB:
-        raise ConfigurationError(f"{p}chunk_mb must be between 1 and 4000")
-    return size
+    ranged download (between 1 and 4000)."""
+    return int(SETTINGS.read(settings, "chunk_mb", p) * MiB)
 
 
 def make_service(settings, p):
@@ -30,18 +43,21 @@ def make_service(settings, p):
     chunk = chunk_size(settings, p)
     sizes = {"max_block_size": chunk, "max_single_put_size": chunk, "max_single_get_size": chunk,
              "max_chunk_get_size": chunk, "connection_timeout": 20, "read_timeout": 120}
-    connection_string = settings.get(p + "connection_string")
+    def value(name):
+        return SETTINGS.read(settings, name, p)
+
+    connection_string = value("connection_string")
     if connection_string:
         try:
             return BlobServiceClient.from_connection_string(connection_string, **sizes)
         except ValueError as exc:
             raise ConfigurationError(f"{p}connection_string is not valid: {exc}") from None
-    account, key = settings.get(p + "account_name"), settings.get(p + "account_key")
+    account, key = value("account_name"), value("account_key")
     if not account:
         raise ConfigurationError(f"{p}connection_string or {p}account_name is required for Azure")
     if not key:
         raise ConfigurationError(f"{p}account_key is required with {p}account_name")
-    endpoint = settings.get(p + "blob_endpoint") or f"https://{account}.blob.core.windows.net"
+    endpoint = value("blob_endpoint") or f"https://{account}.blob.core.windows.net"
     return BlobServiceClient(endpoint, credential={"account_name": account, "account_key": key}, **sizes)
 
 

@@ -9,7 +9,7 @@ from azure.storage.blob import ContentSettings
 from openshot_api.fetch import CHUNK, CountingReader, DownloadCache
 from openshot_api.interfaces import BackendError, ConfigurationError, Storage
 
-from .client import DownloadReader, azure_errors, chunk_size, make_service, read_url
+from .client import SETTINGS, DownloadReader, azure_errors, chunk_size, make_service, read_url
 
 COPY_TIMEOUT = 600
 
@@ -31,16 +31,13 @@ class AzureStorage(Storage):
         ``account_name`` + ``account_key`` (+ ``blob_endpoint``), ``prefix``, ``chunk_mb``,
         ``url_expires`` (seconds), ``cache_dir``, ``cache_mb``."""
         p = prefix + "azure."
-        container = settings.get(p + "container")
+        container = SETTINGS.read(settings, "container", p)
         if not container:
             raise ConfigurationError(f"{p}container is required for Azure storage")
-        try:
-            expires = int(settings.get(p + "url_expires") or 3600)
-        except ValueError:
-            raise ConfigurationError(f"{p}url_expires must be a number of seconds") from None
+        expires = SETTINGS.read(settings, "url_expires", p)
         service = make_service(settings, p)
         cache = DownloadCache.from_settings(settings, p, f"openshot-api-azure-{service.account_name}-{container}")
-        return cls(service, container, cache, prefix=settings.get(p + "prefix") or "", url_expires=expires,
+        return cls(service, container, cache, prefix=SETTINGS.read(settings, "prefix", p), url_expires=expires,
                    chunk=chunk_size(settings, p))
 
     def _blob(self, key):

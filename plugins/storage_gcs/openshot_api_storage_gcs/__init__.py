@@ -2,6 +2,7 @@
 behind GCS file imports and export uploads (``{"url": ..., "bucket": ..., "gcs": true}``)."""
 from openshot_api import hookimpl
 
+from .client import SETTINGS
 from .storage import GCSStorage
 from .transfer import GCSTransfer
 
@@ -14,3 +15,8 @@ def openshot_api_storage_backends():
 @hookimpl
 def openshot_api_cloud_transfers():
     return [GCSTransfer]
+
+
+@hookimpl
+def openshot_api_settings():
+    return list(SETTINGS)

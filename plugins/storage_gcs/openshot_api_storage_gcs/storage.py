@@ -5,7 +5,7 @@ import io
 from openshot_api.fetch import CountingReader, DownloadCache
 from openshot_api.interfaces import BackendError, ConfigurationError, Storage
 
-from .client import chunk_size, gcs_errors, is_emulated, make_client
+from .client import SETTINGS, chunk_size, gcs_errors, is_emulated, make_client
 
 
 class GCSStorage(Storage):
@@ -25,16 +25,13 @@ class GCSStorage(Storage):
         ``emulator_host``, ``prefix``, ``chunk_mb``, ``url_expires`` (seconds), ``cache_dir``,
         ``cache_mb``."""
         p = prefix + "gcs."
-        bucket = settings.get(p + "bucket")
+        bucket = SETTINGS.read(settings, "bucket", p)
         if not bucket:
             raise ConfigurationError(f"{p}bucket is required for Google Cloud Storage")
-        try:
-            expires = int(settings.get(p + "url_expires") or 3600)
-        except ValueError:
-            raise ConfigurationError(f"{p}url_expires must be a number of seconds") from None
+        expires = SETTINGS.read(settings, "url_expires", p)
         return cls(make_client(settings, p), bucket,
                    DownloadCache.from_settings(settings, p, f"openshot-api-gcs-{bucket}"),
-                   prefix=settings.get(p + "prefix") or "", chunk=chunk_size(settings, p), url_expires=expires)
+                   prefix=SETTINGS.read(settings, "prefix", p), chunk=chunk_size(settings, p), url_expires=expires)
 
     def _name(self, key):
         return self.prefix + key

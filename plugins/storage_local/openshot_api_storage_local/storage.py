@@ -3,8 +3,19 @@ import shutil
 import tempfile
 
 from openshot_api.interfaces import ConfigurationError, Storage
+from openshot_api.settings import Setting, SettingGroup
 
 CHUNK = 1024 * 1024
+PREFIX = "openshot_api.storage."
+
+SETTINGS = SettingGroup(
+    PREFIX,
+    Setting(PREFIX + "root", "path", None, "Folder of media and renders (required with "
+            "openshot_api.storage = local)."),
+)
+# The older name of the root, still read when the new one is not set.
+MEDIA_ROOT = Setting("openshot_api.media_root", "path", None, "Older name of "
+                     "openshot_api.storage.root, read when that is not set.")
 
 
 class LocalStorage(Storage):
@@ -18,7 +29,7 @@ class LocalStorage(Storage):
 
     @classmethod
     def from_settings(cls, settings, prefix="openshot_api.storage."):
-        root = settings.get(prefix + "root") or settings.get("openshot_api.media_root")
+        root = SETTINGS.read(settings, "root", prefix) or MEDIA_ROOT.read(settings)
         if not root:
             raise ConfigurationError(f"{prefix}root is required for local storage")
         return cls(root)

@@ -2,6 +2,7 @@
 spec's S3 file imports and export uploads (``{"url": ..., "bucket": ..., "acl": ...}``)."""
 from openshot_api import hookimpl
 
+from .client import SETTINGS
 from .storage import S3Storage
 from .transfer import S3Transfer
 
@@ -14,3 +15,8 @@ def openshot_api_storage_backends():
 @hookimpl
 def openshot_api_cloud_transfers():
     return [S3Transfer]
+
+
+@hookimpl
+def openshot_api_settings():
+    return list(SETTINGS)

@@ -8,9 +8,30 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from openshot_api.interfaces import BackendError, ConfigurationError
+from openshot_api.settings import Setting, SettingGroup, storage_settings
 
 MiB = 1024 * 1024
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+PREFIX = "openshot_api.storage.s3."
+
+# Read by the storage (openshot_api.storage = s3) and by the transfer of client-bucket imports.
+SETTINGS = SettingGroup(
+    PREFIX,
+    Setting(PREFIX + "bucket", "str", None, "Bucket of media and renders (required with "
+            "openshot_api.storage = s3)."),
+    Setting(PREFIX + "region", "str", None, "AWS region (empty: boto3's usual lookup)."),
+    Setting(PREFIX + "endpoint_url", "str", None, "Endpoint of an S3-compatible service (MinIO, "
+            "an emulator); empty: AWS."),
+    Setting(PREFIX + "access_key_id", "str", None, "Access key id (empty: credentials from the "
+            "environment, shared files or the instance role)."),
+    Setting(PREFIX + "secret_access_key", "str", None, "Secret of access_key_id.", secret=True),
+    Setting(PREFIX + "session_token", "str", None, "Session token of temporary credentials.",
+            secret=True),
+    Setting(PREFIX + "addressing_style", "str", None, "auto, path or virtual (empty: path with "
+            "endpoint_url, else auto).", choices=("auto", "path", "virtual")),
+    # S3 parts cannot be smaller than 5 MiB.
+    *storage_settings(PREFIX, "S3 bucket", chunk_minimum=5),
+)
 
 
 def make_client(settings, p, unsigned=False):
@@ -18,18 +39,19 @@ def make_client(settings, p, unsigned=False):
     ``<p>access_key_id``, ``<p>secret_access_key``, ``<p>session_token`` and
     ``<p>addressing_style``. Without keys, boto3 finds credentials as usual (environment,
     shared files, instance role). ``unsigned`` makes a client whose URLs carry no signature."""
-    key_id, secret = settings.get(p + "access_key_id") or None, settings.get(p + "secret_access_key") or None
+    def value(name):
+        return SETTINGS.read(settings, name, p)
+
+    key_id, secret = value("access_key_id"), value("secret_access_key")
     if bool(key_id) != bool(secret):
         missing = "secret_access_key" if key_id else "access_key_id"
         raise ConfigurationError(f"{p}{missing} is required with {p}{'access_key_id' if key_id else 'secret_access_key'}")
-    endpoint = settings.get(p + "endpoint_url") or None
+    endpoint = value("endpoint_url")
     # Path-style addressing works with any endpoint (emulators, MinIO); AWS prefers virtual hosts.
-    style = settings.get(p + "addressing_style") or ("path" if endpoint else "auto")
-    if style not in ("auto", "path", "virtual"):
-        raise ConfigurationError(f"{p}addressing_style must be auto, path or virtual")
+    style = value("addressing_style") or ("path" if endpoint else "auto")
     session = boto3.session.Session(aws_access_key_id=key_id, aws_secret_access_key=secret,
-                                    aws_session_token=settings.get(p + "session_token") or None,
-                                    region_name=settings.get(p + "region") or None)
+                                    aws_session_token=value("session_token"),
+                                    region_name=value("region"))
     config = Config(signature_version=UNSIGNED if unsigned else "s3v4", s3={"addressing_style": style},
                     retries={"mode": "standard", "max_attempts": 4}, connect_timeout=10, read_timeout=60)
     return session.client("s3", endpoint_url=endpoint, config=config)
@@ -45,14 +67,8 @@ def transfer_config(chunk_size):
 
 
 def chunk_size(settings, p):
-    """``<p>chunk_mb`` (default 8) in bytes; S3 parts cannot be smaller than 5 MiB."""
-    try:
-        size = int(float(settings.get(p + "chunk_mb") or 8) * MiB)
-    except ValueError:
-        raise ConfigurationError(f"{p}chunk_mb must be a number of megabytes") from None
-    if size < 5 * MiB:
-        raise ConfigurationError(f"{p}chunk_mb must be at least 5 (the smallest S3 part)")
-    return size
+    """``<p>chunk_mb`` (default 8, at least 5: the smallest S3 part) in bytes."""
+    return int(SETTINGS.read(settings, "chunk_mb", p) * MiB)
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ import posixpath
 from openshot_api.fetch import CHUNK, CountingReader, DownloadCache
 from openshot_api.interfaces import ConfigurationError, Storage
 
-from .client import chunk_size, make_client, s3_errors, transfer_config
+from .client import SETTINGS, chunk_size, make_client, s3_errors, transfer_config
 
 
 class S3Storage(Storage):
@@ -25,16 +25,13 @@ class S3Storage(Storage):
         ``access_key_id``, ``secret_access_key``, ``session_token``, ``addressing_style``,
         ``chunk_mb``, ``url_expires`` (seconds), ``cache_dir``, ``cache_mb``."""
         p = prefix + "s3."
-        bucket = settings.get(p + "bucket")
+        bucket = SETTINGS.read(settings, "bucket", p)
         if not bucket:
             raise ConfigurationError(f"{p}bucket is required for S3 storage")
-        try:
-            expires = int(settings.get(p + "url_expires") or 3600)
-        except ValueError:
-            raise ConfigurationError(f"{p}url_expires must be a number of seconds") from None
+        expires = SETTINGS.read(settings, "url_expires", p)
         return cls(make_client(settings, p), bucket,
                    DownloadCache.from_settings(settings, p, f"openshot-api-s3-{bucket}"),
-                   prefix=settings.get(p + "prefix") or "", chunk=chunk_size(settings, p),
+                   prefix=SETTINGS.read(settings, "prefix", p), chunk=chunk_size(settings, p),
                    url_expires=expires)
 
     def _key(self, key):

@@ -34,13 +34,14 @@ from pyramid.response import Response
 
 from openshot_api.errors import APIError, bad_request
 from openshot_api.resources.base import body_of
-from openshot_api.settings import get_bool
+
+from . import FONTS_DIR, FONTS_UPLOAD_FOR_EVERYONE
 
 log = logging.getLogger(__name__)
 # fontTools logs a warning per bad record, thousands for one garbled upload; the 400 says enough.
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
-FONTS_DIR_SETTING = "openshot_api.fonts_dir"
+FONTS_DIR_SETTING = FONTS_DIR.key
 SYSTEM_FONTS_CONF = "/etc/fonts/fonts.conf"
 CONF_NAME = "fonts.conf"
 # fontconfig skips names starting with a dot, so the cache and partial uploads are never scanned.
@@ -74,7 +75,7 @@ class InvalidFont(ValueError):
 def fonts_dir(settings: dict) -> str:
     """The absolute folder uploaded fonts live in: ``openshot_api.fonts_dir``, or ``fonts`` in
     ``openshot_api.var_dir`` (itself ``var`` when unset, as for the session secret)."""
-    folder = settings.get(FONTS_DIR_SETTING) or os.path.join(
+    folder = FONTS_DIR.read(settings) or os.path.join(
         settings.get("openshot_api.var_dir") or "var", "fonts")
     return os.path.abspath(folder)
 
@@ -470,7 +471,7 @@ def fonts_post(request):
         refresh_cache(settings)
         return group_families(list_faces(settings), settings)
     # Fonts are shared by every user of the instance, so adding one is the operator's choice.
-    if not (request.identity.is_admin or get_bool(settings, "openshot_api.fonts_upload_for_everyone")):
+    if not (request.identity.is_admin or FONTS_UPLOAD_FOR_EVERYONE.read(settings)):
         raise APIError(403, "Only administrators may upload fonts (see openshot_api.fonts_upload_for_everyone).")
     staged = _stage_upload(upload)
     try:

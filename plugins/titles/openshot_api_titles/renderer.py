@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable
 
 from openshot_api.interfaces import BackendError, ConfigurationError, TitleRenderer
+from openshot_api.settings import Setting
 from openshot_api.svg_safety import UnsafeSVG, sanitize
 
 from .params import validate
@@ -13,6 +14,8 @@ from .svg import TemplateError, fill_template
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_DIRS_SETTING = "openshot_api.titles.template_dirs"
+TEMPLATE_DIRS = Setting(TEMPLATE_DIRS_SETTING, "list", [], "Folders of extra title templates "
+                        "(*.svg), separated by spaces or new lines; a later one wins.")
 
 
 class SvgTitleRenderer(TitleRenderer):
@@ -33,7 +36,7 @@ class SvgTitleRenderer(TitleRenderer):
         """Build from ``openshot_api.titles.template_dirs`` (optional: folders separated by
         spaces or new lines). Raises ConfigurationError naming the key when one is not a
         folder."""
-        folders = str(settings.get(TEMPLATE_DIRS_SETTING) or "").split()
+        folders = TEMPLATE_DIRS.read(settings)
         for folder in folders:
             if not os.path.isdir(folder):
                 raise ConfigurationError(f"{TEMPLATE_DIRS_SETTING}: {folder} is not a folder")

@@ -8,9 +8,14 @@ it; an English-only default (``*.en``) asked for another language or a translati
 to its multilingual form, which must then be installed too."""
 from openshot_api import hookimpl
 
-from .transcriber import WhisperTranscriber
+from .transcriber import SETTINGS, WhisperTranscriber
 
 
 @hookimpl
 def openshot_api_transcribers():
     return {WhisperTranscriber.name: WhisperTranscriber}
+
+
+@hookimpl
+def openshot_api_settings():
+    return list(SETTINGS)

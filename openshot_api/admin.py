@@ -7,6 +7,18 @@ from sqlalchemy import select
 from .auth import create_user, end_sessions, set_password
 from .models import Token, User
 
+# The largest id a database integer column holds: larger ids are no user, not an overflow.
+LARGEST_ID = 2 ** 31 - 1
+
+
+def posted_user(request):
+    """The user the form's ``user_id`` names, or None when it names none (not a number
+    included: a hand-made POST is no reason for a 500)."""
+    text = (request.POST.get("user_id") or "").strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= LARGEST_ID:
+        return None
+    return request.dbsession.get(User, int(text))
+
 
 @view_config(route_name="admin_users", renderer="templates/admin_users.jinja2", permission="admin",
              request_method=("GET", "POST"))
@@ -27,7 +39,7 @@ def admin_users(request):
                 create_user(session, username, password, is_admin=bool(request.POST.get("is_admin")))
                 message = f"User {username} created."
         elif action in ("disable", "enable"):
-            user = session.get(User, int(request.POST.get("user_id", 0) or 0))
+            user = posted_user(request)
             if user is None:
                 error = "No such user."
             elif user.id == request.identity.id:
@@ -36,7 +48,7 @@ def admin_users(request):
                 user.is_active = action == "enable"
                 message = f"User {user.username} {action}d."
         elif action in ("end_sessions", "set_password"):
-            user = session.get(User, int(request.POST.get("user_id", 0) or 0))
+            user = posted_user(request)
             password = request.POST.get("password", "")
             if user is None:
                 error = "No such user."
@@ -61,8 +73,10 @@ def admin_tokens(request):
     message = None
     if request.method == "POST":
         check_csrf_token(request)
-        user = session.get(User, int(request.POST.get("user_id", 0) or 0))
-        if user is not None:
+        user = posted_user(request)
+        if user is None:
+            message = "No such user."
+        else:
             if user.token is not None:
                 session.delete(user.token)
                 session.flush()

@@ -247,6 +247,8 @@ def _fps_value(fps: Any) -> float:
 
 
 def _round_half_up(x: float) -> int:
+    if not math.isfinite(x):  # seconds so far on that the frame number overflows
+        raise ValueError("the time is too far on to be a frame number libopenshot can hold")
     return int(math.floor(x + 0.5))
 
 
@@ -320,10 +322,24 @@ def _points_of(holder: dict, key: str, prop: str) -> list:
     points = keyframe.get("Points")
     if not isinstance(points, list):
         points = keyframe["Points"] = []
+    # Points libopenshot could not read either (the json is the client's) are dropped, as a
+    # keyframe that is not an object is replaced above.
+    points[:] = [p for p in points if _frame_of(p) is not None]
     if not points:
         points.append(_default_point(PROPERTY_DEFAULTS[prop]))
-    points.sort(key=lambda p: float(p["co"]["X"]))
+    points.sort(key=_frame_of)
     return points
+
+
+def _frame_of(point: Any) -> Optional[float]:
+    """The frame (``co.X``) of a keyframe point, None when it is not a point with a finite X."""
+    co = point.get("co") if isinstance(point, dict) else None
+    x = co.get("X") if isinstance(co, dict) else None
+    try:
+        x = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _default_point(value: float) -> dict:
@@ -337,9 +353,9 @@ def _put_point(points: list, frame: int, value: float, curve: str) -> None:
     c = CURVES[curve]
     new = make_point(frame, value, curve)
     index = 0
-    while index < len(points) and float(points[index]["co"]["X"]) < frame:
+    while index < len(points) and _frame_of(points[index]) < frame:
         index += 1
-    replacing = index < len(points) and float(points[index]["co"]["X"]) == frame
+    replacing = index < len(points) and _frame_of(points[index]) == frame
     previous = points[index - 1] if index > 0 else None
     if replacing and "handle_right" in points[index]:
         # The old point's right handle belongs to the next segment's curve: keep it.
@@ -440,7 +456,7 @@ def apply_preset(clip_json: dict, preset: str, length_seconds: float, curve: str
             f0, f1 = last - frames, last
         holder, key = _keyframe_slot(clip, move.prop)
         points = _points_of(holder, key, move.prop)
-        points[:] = [p for p in points if not f0 < float(p["co"]["X"]) < f1]
+        points[:] = [p for p in points if not f0 < _frame_of(p) < f1]
         _put_point(points, f0, move.start_value, curve)
         _put_point(points, f1, move.end_value, curve)
     return clip
@@ -453,3 +469,78 @@ def reset_keyframes(clip_json: dict) -> dict:
     for prop in RESET_PROPERTIES:
         clip[prop] = {"Points": [_default_point(PROPERTY_DEFAULTS[prop])]}
     return clip
+
+
+# ---------------------------------------------------------------------------------------------
+# what libopenshot can read
+
+_INT32 = 2 ** 31
+
+
+def _is_keyframe(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("Points"), list)
+
+
+def _number_problem(value: Any, whole: bool) -> Optional[str]:
+    if not isinstance(value, (int, float)):  # bools included: libopenshot reads them as 0 and 1
+        return "must be a number"
+    if not math.isfinite(value) or (whole and abs(value) >= _INT32):
+        return "must be a number libopenshot can hold" + (" (a 32-bit integer)" if whole else "")
+    return None
+
+
+def _keyframe_problem(value: Any) -> Optional[str]:
+    """Why ``value`` is not a keyframe libopenshot can read (``{"Points": [{"co": {"X": frame,
+    "Y": value}, ...}]}``; null parts are left at their defaults), or None."""
+    if not isinstance(value, dict):
+        return 'must be a keyframe {"Points": [{"co": {"X": <frame>, "Y": <value>}}]}'
+    points = value.get("Points")
+    if points is None:
+        return None
+    if not isinstance(points, list):
+        return "Points must be a list of points"
+    for index, point in enumerate(points):
+        if not isinstance(point, dict):
+            return f"Points[{index}] must be an object"
+        for key in ("co", "handle_left", "handle_right"):
+            coordinate = point.get(key)
+            if coordinate is None:
+                continue
+            if not isinstance(coordinate, dict):
+                return f"Points[{index}].{key} must be an object with X and Y"
+            for axis in ("X", "Y"):
+                if coordinate.get(axis) is not None and _number_problem(coordinate[axis], False):
+                    return f"Points[{index}].{key}.{axis} {_number_problem(coordinate[axis], False)}"
+        for key in ("interpolation", "handle_type"):
+            if point.get(key) is not None and _number_problem(point[key], True):
+                return f"Points[{index}].{key} {_number_problem(point[key], True)}"
+    return None
+
+
+def json_problem(value: Any, default: Any, where: str) -> Optional[str]:
+    """Why libopenshot could not read ``value`` where its own json (``default``, a new clip's
+    or effect's) has ``default``, or None: a keyframe must stay a keyframe, a number a number
+    (an integer within 32 bits), text a scalar and an object an object (its keys checked the
+    same way). Null, lists (libopenshot loops over what is there) and keys libopenshot does not
+    have are left alone. ``where`` names the place in messages, e.g. ``json.alpha``."""
+    if value is None or default is None:
+        return None
+    if _is_keyframe(default):
+        problem = _keyframe_problem(value)
+        return f"{where} {problem}" if problem else None
+    if isinstance(default, bool):
+        return None if isinstance(value, (bool, int, float)) else f"{where} must be a boolean"
+    if isinstance(default, (int, float)):
+        problem = _number_problem(value, isinstance(default, int))
+        return f"{where} {problem}" if problem else None
+    if isinstance(default, str):
+        return None if isinstance(value, (str, int, float, bool)) else f"{where} must be a string"
+    if isinstance(default, dict):
+        if not isinstance(value, dict):
+            return f"{where} must be an object"
+        for key, inner in value.items():
+            if key in default:
+                problem = json_problem(inner, default[key], f"{where}.{key}")
+                if problem:
+                    return problem
+    return None

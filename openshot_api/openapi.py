@@ -22,6 +22,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from . import keyframes
 from .resources import base
 
 OPENAPI_VERSION = "3.0.3"
@@ -202,11 +203,26 @@ JSON_OBJECT = {"type": "object", "additionalProperties": True}
 REFERENCE = "The URL of the object (``http://host/{kind}/1/``) or its id"
 
 
+def reference_pattern(kind):
+    """What ``resources.base.parse_reference`` takes as text: ASCII digits, or a path or URL of
+    ``/<kind>/<id>/`` (a query string after it is ignored)."""
+    return rf"^(?:[0-9]+|(?:https?://[^/?]+)?/*{kind}/[0-9]+/?(?:\?[\s\S]*)?)$"
+
+
 def reference_field(kind):
     """A body field naming another object by URL or id (``x-reference`` tells the demo which list
     to offer)."""
-    return {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 1}],
+    return {"anyOf": [{"type": "string", "pattern": reference_pattern(kind)}, {"type": "integer", "minimum": 1}],
             "description": REFERENCE.format(kind=kind), "x-reference": kind}
+
+
+def anycase(names, suffix=""):
+    """A pattern matching any of ``names`` in any letter case (the API looks names up that
+    way), then ``suffix`` (a pattern)."""
+    def word(name):
+        return "".join(f"[{c.upper()}{c.lower()}]" if c.upper() != c.lower() else
+                       ("\\" + c if c in "\\^$.|?*+()[]{}/" else c) for c in name)
+    return "^(?:" + "|".join(word(n) for n in sorted(names)) + ")" + suffix + "$"
 
 
 BINARY = {"type": "string", "format": "binary"}
@@ -313,10 +329,34 @@ def binary_answer(*types_, description="The bytes"):
     return {"description": description, "content": {t: {"schema": BINARY} for t in types_}}
 
 
+MEDIA_TYPES = ("video/*", "audio/*", "image/*", "application/octet-stream")
 IMAGES = ("image/jpeg", "image/png", "image/bmp", "image/x-portable-pixmap", "image/x-xbitmap",
           "image/x-xpixmap")
 STRINGS = {"type": "array", "items": {"type": "string"}}
-STORAGE_QUERY = {"backend": {"type": "string", "enum": ["local", "cloud", "json"], "default": "local"}}
+FORMAT_OPTIONS = {"type": "object", "properties": {
+    "layer": {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^\\s*-?[0-9]+\\s*$"}]},
+    "media_url_prefix": {"type": "string"}}}
+SECONDS = {"type": "number", "minimum": 0, "maximum": base.MAX_SECONDS}
+LAYER = {"type": "integer", "minimum": 0}
+ITEMS = {"type": "array", "nullable": True, "items": {"type": "object"}}
+# What /load/ reads of a project file (interchange.checked_project); what the items hold beyond
+# their times and layers is libopenshot's json, checked against libopenshot's own.
+PROJECT_FILE = {"type": "object", "properties": {
+    "width": {"type": "integer", "minimum": 2, "maximum": 8192, "multipleOf": 2},
+    "height": {"type": "integer", "minimum": 2, "maximum": 8192, "multipleOf": 2},
+    "fps": {"type": "object", "properties": {"num": {"type": "integer", "minimum": 1, "maximum": 1000000},
+                                             "den": {"type": "integer", "minimum": 1, "maximum": 1000000}}},
+    "sample_rate": {"type": "integer", "minimum": 8000, "maximum": 192000},
+    "channels": {"type": "integer", "minimum": 1, "maximum": 8},
+    "files": ITEMS,
+    "clips": {**ITEMS, "items": {"type": "object", "properties": {
+        "position": SECONDS, "start": SECONDS, "end": SECONDS, "layer": LAYER, "reader": {"type": "object"}}}},
+    "effects": {**ITEMS, "items": {"type": "object", "properties": {
+        "position": SECONDS, "start": SECONDS, "end": SECONDS, "layer": LAYER, "type": {"type": "string"},
+        "class_name": {"type": "string"}, "title": {"type": "string", "maxLength": 255}}}},
+    "layers": {**ITEMS, "items": {"type": "object", "properties": {"number": LAYER}}}}}
+STORAGE_QUERY = {"backend": {"type": "string", "enum": ["local", "cloud", "json", ""], "default": "local",
+                             "description": "blank: local"}}
 
 # Per Cornice service name: extra body ``fields`` (and which of them a create ``requires``),
 # extra ``query`` parameters, and ``answers`` by method (a responses dict, or a schema for 200).
@@ -333,8 +373,10 @@ SERVICES = {
     "effect": {"fields": {"project": reference_field("projects")}},
     "exports": {"fields": {"project": reference_field("projects")}, "requires": ["project"]},
     "export": {"fields": {"project": reference_field("projects")}},
-    "file_download": {"answers": {"GET": {"200": binary_answer("application/octet-stream")}}},
-    "export_download": {"answers": {"GET": {"200": binary_answer("application/octet-stream")}}},
+    # Stored media is served as what its bytes are: audio, video or a raster image inline, anything
+    # else as an attachment of no particular type; image sequences are zips.
+    "file_download": {"answers": {"GET": {"200": binary_answer(*MEDIA_TYPES)}}},
+    "export_download": {"answers": {"GET": {"200": binary_answer(*MEDIA_TYPES, "application/zip")}}},
     "project_thumbnail": {"answers": {m: {"200": binary_answer(*IMAGES, description="The frame")}
                                       for m in ("GET", "POST")}},
     "file_thumbnail": {"answers": {m: {"200": binary_answer(*IMAGES, description="The frame")}
@@ -355,11 +397,12 @@ SERVICES = {
     "project_download": {"answers": {"GET": {"200": binary_answer("application/zip")}}},
     "project_download_format": {
         "fields": {"format": {"type": "string", "description": "edl, fcpxml, otio ... (see the enum)"},
-                   "json": {"anyOf": [JSON_OBJECT, {"type": "string", "format": "json"}],
-                            "description": "Options of the converter"}},
+                   "json": {"anyOf": [FORMAT_OPTIONS, {"type": "string", "format": "json"}],
+                            "description": "Options of the converter: layer (EDL: the layer to write), "
+                                           "media_url_prefix (before each media file name)"}},
         "requires": ["format"], "answers": {"POST": {"200": binary_answer("application/zip")}}},
-    "project_load": {"fields": {"archive": {**BINARY, "description": "A ZIP of a project file and its media"},
-                                "json": {"anyOf": [JSON_OBJECT, {"type": "string", "format": "json"}],
+    "project_load": {"not_body": ("ProjectSchema",), "requires_any": ["json", "archive"], "fields": {"archive": {**BINARY, "description": "A ZIP of a project file and its media"},
+                                "json": {"anyOf": [PROJECT_FILE, {"type": "string", "format": "json"}],
                                          "description": "An OpenShot project (*.osp) as JSON"}},
                      "answers": {"POST": ref("Project")}},
     "clip_keyframes": {"answers": {"GET": {"type": "object", "properties": {"properties": STRINGS,
@@ -369,7 +412,8 @@ SERVICES = {
     "project_title": {"answers": {"GET": {"type": "object", "properties": {"templates": STRINGS}}}},
     "project_merge": {"fields": {"project": reference_field("projects")}, "requires": ["project"]},
     "file_transcribe": {
-        "query": {"format": {"type": "string", "enum": ["vtt", "srt"]}, "language": {"type": "string"}},
+        "query": {"format": {"type": "string", "enum": ["vtt", "srt", ""], "description": "blank: the JSON answer"},
+                  "language": {"type": "string"}},
         "answers": {"GET": {"200": {"description": "The transcription job and languages; with "
                                                    "?format=, the transcript",
                                     "content": {JSON: {"schema": {"type": "object", "properties": {
@@ -393,11 +437,81 @@ SERVICES = {
                                  "fonts": {"type": "array", "items": ref("FontFamily")}}}, "The font was added")}}},
     "info_fonts_thumbnail": {"answers": {"GET": {"200": binary_answer("image/jpeg")}}},
 }
-# Field hints that colander validators cannot express.
+COLOUR = {"type": "string", "pattern": "^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"}
+SIZE = {"type": "integer", "minimum": 2, "maximum": 8192, "multipleOf": 2}
+# The project settings an export may override (exports.check_overrides).
+WAVE_COLOUR = {"anyOf": [{"type": "string", "pattern": "^#?[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?$"},
+                         {"type": "object"}], "nullable": True}
+# An export's booleans as timeline.flag reads them: true/false, 1/0, or their words.
+EXPORT_FLAG = {"anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]},
+                         {"type": "string", "pattern": anycase(("true", "false", "yes", "no", "on", "off", "1", "0"))}],
+               "nullable": True}
+# The project settings an export may override (exports.check_overrides); null overrides nothing.
+EXPORT_OVERRIDES = {"type": "object", "properties": {
+    "width": {**SIZE, "nullable": True}, "height": {**SIZE, "nullable": True},
+    "sample_rate": {"type": "integer", "minimum": 1, "maximum": 192000, "nullable": True},
+    "channels": {"type": "integer", "minimum": 1, "maximum": 8, "nullable": True},
+    "fps": {"type": "object", "required": ["num", "den"], "nullable": True, "properties": {
+        "num": {"type": "integer", "minimum": 1}, "den": {"type": "integer", "minimum": 1}}},
+    "wave_color": WAVE_COLOUR, "wave_background_color": WAVE_COLOUR,
+    "interlaced": EXPORT_FLAG, "top_field_first": EXPORT_FLAG}}
+OPACITY = {"minimum": 0, "maximum": 1}
+MERGE_ATTRIBUTES = ["position", "start", "end", "end-position", "layer", "first:position", "first:end-position",
+                    "last:position", "last:end-position"]
+MERGE_INSTRUCTION = {"type": "object", "properties": {
+    "source": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    "source_type": {"type": "string", "enum": ["clip", "effect", "layer", "all"]},
+    "source_attribute": {"type": "string", "enum": MERGE_ATTRIBUTES},
+    "target": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    "target_type": {"type": "string", "enum": ["clip", "effect", "layer"]},
+    "target_attribute": {"type": "string", "enum": MERGE_ATTRIBUTES},
+    "offset": {"type": "number", "minimum": -base.MAX_SECONDS, "maximum": base.MAX_SECONDS}}}
+# Field hints that colander validators cannot express (``anyOf`` replaces the colander type;
+# in forms such a field is text).
 SCHEMA_HINTS = {
     "ProjectSchema": {"width": {"multipleOf": 2}, "height": {"multipleOf": 2}},
-    "ExportSchema": {"video_bitrate": BITRATE, "audio_bitrate": BITRATE},
+    "KeyframeSchema": {
+        "property": {"pattern": anycase(list(keyframes.PROPERTY_DEFAULTS) + [
+            "wave_color_" + p.split(".", 1)[1] for p in keyframes.PROPERTY_DEFAULTS if p.startswith("wave_color.")])},
+        "curve": {"pattern": anycase(keyframes.CURVES)}},
+    "PresetSchema": {"preset": {"pattern": anycase(keyframes.PRESETS)},
+                     "curve": {"pattern": anycase(keyframes.CURVES)}},
+    "TitleSchema": {
+        "fill_color": COLOUR, "stroke_color": COLOUR, "background_color": COLOUR,
+        "fill_opacity": OPACITY, "stroke_opacity": OPACITY, "background_opacity": OPACITY,
+        "font_size": {"minimum": 0, "exclusiveMinimum": True}, "stroke_size": {"minimum": 0},
+        "font_name": {"maxLength": 200, "pattern": "^[^\\r\\n]*[^\\s\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f][^\\r\\n]*$"}},
+    "ExportSchema": {"video_bitrate": BITRATE, "audio_bitrate": BITRATE,
+                     "end_frame": {"minimum": -1, "description": "blank, 0 or -1: the project's end"}, "webhook": {
+        "pattern": "^(?:https?://[^\\s/]+[\\s\\S]*)?$", "description": "An http(s) URL told when the export ends"},
+        "json": {"anyOf": [EXPORT_OVERRIDES, {"type": "string", "format": "json"}],
+                 "description": "Overrides of the project's settings for this export, upload targets and "
+                                "the client's own keys"}},
+    "TranscribeSchema": {"args": {"anyOf": [{"type": "object"}, {"type": "string", "format": "json"}],
+                                  "description": "Options of the transcriber"}},
+    "MergeSchema": {"json": {"anyOf": [{"type": "array", "items": MERGE_INSTRUCTION}, MERGE_INSTRUCTION,
+                                       {"type": "string", "format": "json"}],
+                             "description": "Merge instructions (a list of objects, or JSON text of one)"}},
 }
+# Hints for JSON only: a form's fields are text.
+JSON_ONLY_HINTS = ("nullable",)
+
+
+def instance_hints(services):
+    """SCHEMA_HINTS with what this instance knows: its effect types and title templates."""
+    hints = copy.deepcopy(SCHEMA_HINTS)
+    try:
+        types = [info["class_name"] for info in services.renderer.effect_types()]
+        hints.setdefault("EffectSchema", {})["type"] = {"pattern": anycase(types)}
+    except Exception:  # the document must not depend on a plugin's health
+        pass
+    try:
+        stems = [name[:-4] if name.lower().endswith(".svg") else name
+                 for name in services.title_renderer.templates()]
+        hints.setdefault("TitleSchema", {})["template"] = {"pattern": anycase(stems, "(?:\\.[Ss][Vv][Gg])?")}
+    except Exception:
+        pass
+    return hints
 
 
 # --- the document -------------------------------------------------------------------------------
@@ -413,41 +527,130 @@ def _path_parameters(path):
             for name in re.findall(r"\{(\w+)\}", path)]
 
 
-def _body_schema(schemas, extra, mode, form, binary, requires):
+BLANK = {"type": "string", "maxLength": 0}
+
+
+def _or_blank(prop):
+    """``prop``, or "" (a form's way to leave a field out), kept flat where it can be (the
+    demo draws its inputs from the top level: enums, patterns, JSON text)."""
+    if prop.get("format") in ("binary", "json"):
+        return prop  # a file; or JSON text, where blank is no value
+    if prop.get("type") == "string":
+        prop = {k: v for k, v in prop.items() if k != "minLength"}
+        if "enum" in prop and "" not in prop["enum"]:
+            prop["enum"] = list(prop["enum"]) + [""]
+        if "pattern" in prop:
+            prop["pattern"] = "^$|" + prop["pattern"]
+        return prop
+    inner = {k: v for k, v in prop.items() if k not in ("description", "default", "x-reference")}
+    outer = {k: v for k, v in prop.items() if k in ("description", "default", "x-reference")}
+    return {"anyOf": [inner, BLANK], **outer}
+
+
+def _as_read(node, prop, required, form):
+    """A colander field's schema as ``resources.base.validate`` reads the field: from JSON,
+    text fields that refuse blanks need a character; from a form (all text, no null), a blank
+    field is one left out, unless it is required."""
+    prop = dict(prop)
+    text = isinstance(node.typ, colander.String) and prop.get("type") == "string"
+    if not form:
+        if text and not node.typ.allow_empty:
+            prop.setdefault("minLength", 1)
+        if text and not any(k in prop for k in ("enum", "pattern", "format")):
+            # Free text takes a number too, as its text (Django REST framework's CharField does).
+            outer = {k: v for k, v in prop.items() if k in ("description", "default", "nullable")}
+            inner = {k: v for k, v in prop.items() if k not in outer}
+            prop = {"anyOf": [inner, {"type": "number"}], **outer}
+        return prop
+    prop.pop("nullable", None)
+    if isinstance(node.typ, colander.Boolean) and prop.get("type") == "boolean":
+        # A form's boolean is a word (base.Flag); blank is false.
+        words = [w for w in getattr(node.typ, "true_choices", ()) + getattr(node.typ, "false_choices", ()) if w]
+        prop = {**{k: v for k, v in prop.items() if k != "type"}, "type": "string", "pattern": anycase(words)}
+    if text and required:
+        prop.setdefault("minLength", 1)
+    elif not required:
+        prop = _or_blank(prop)
+    return prop
+
+
+def _extra_as_read(prop, form):
+    """A service's own optional body field (a reference, a storage backend ...) as its handler
+    reads it: null (JSON) or blank is no value."""
+    if form:
+        if "anyOf" in prop:
+            text = next((p for p in prop["anyOf"] if p.get("type") == "string"), {"type": "string"})
+            prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **text}
+        return _or_blank(prop)
+    if "enum" in prop:  # a choice: blank is the default, null no choice at all
+        return _or_blank(prop)
+    return {**_or_blank(prop), "nullable": True}
+
+
+def _body_schema(schemas, extra, mode, form, binary, requires, hints=None):
     """One request body schema: the colander schemas' fields plus the service's extra fields."""
+    hints = SCHEMA_HINTS if hints is None else hints
     result = {"type": "object", "properties": {}}
     required = []
     for schema_cls in schemas:
-        part = mapping_schema(schema_cls(), mode, form)
-        hints = SCHEMA_HINTS.get(schema_cls.__name__, {})
+        instance = schema_cls()
+        part = mapping_schema(instance, mode, form)
+        schema_hints = hints.get(schema_cls.__name__, {})
         for name, prop in part["properties"].items():
             if name in BINARY_FIELDS:
                 if binary:
                     result["properties"][name] = dict(BINARY)
                 continue
-            hint = hints.get(name, {})
-            if "anyOf" in hint:  # the hint replaces the colander type
+            hint = schema_hints.get(name, {})
+            if "anyOf" in hint:  # the hint replaces the colander type; a form sends its text
                 kept = {k: v for k, v in prop.items() if k in ("default", "nullable")}
-                prop = {"type": "string", "description": hint["description"], **kept} if form \
-                    else {**hint, **kept}
+                text = next((p for p in hint["anyOf"] if p.get("type") == "string"), {"type": "string"})
+                prop = {**text, "description": hint["description"], **kept} if form else {**hint, **kept}
             else:
-                prop = {**prop, **hint}
-            result["properties"][name] = prop
+                prop = {**prop, **{k: v for k, v in hint.items() if not (form and k in JSON_ONLY_HINTS)}}
+            result["properties"][name] = _as_read(instance[name], prop, name in part.get("required", []), form)
         required += part.get("required", [])
     for name, prop in extra.items():
-        if prop.get("format") == "binary" and not binary:
+        if prop.get("format") == "binary":
+            if binary:
+                result["properties"][name] = prop
             continue
-        if form and "anyOf" in prop:
-            prop = {k: v for k, v in prop.items() if k != "anyOf"}
-            prop.setdefault("type", "string")
-        result["properties"][name] = prop
+        if name in requires and mode != "update":
+            if form and "anyOf" in prop:  # a form's text: the alternative that is text
+                text = next((p for p in prop["anyOf"] if p.get("type") == "string"), {"type": "string"})
+                prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **text}
+            result["properties"][name] = prop
+        else:
+            result["properties"][name] = _extra_as_read(prop, form)
     required += [name for name in requires if name in result["properties"] and name not in required]
     if required:
         result["required"] = required
     return result
 
 
-def _request_body(method, schemas, spec):
+def _one_of_required(body, names):
+    """``body`` requiring one of ``names`` (each not null nor blank): of those the body has,
+    one must be sent; a body with just one of them requires it."""
+    present = [n for n in names if n in body["properties"]]
+    if any(body["properties"][n].get("format") == "binary" for n in present):
+        # A multipart body: which of a file and a field is sent is left to the handler to check
+        # (schemathesis cannot draw a file inside anyOf).
+        return body
+    if len(present) == 1:
+        name = present[0]
+        prop = body["properties"][name]
+        prop = {k: v for k, v in prop.items() if k != "nullable"}
+        if "anyOf" in prop and BLANK in prop["anyOf"]:
+            rest = [p for p in prop["anyOf"] if p != BLANK]
+            prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **(rest[0] if len(rest) == 1 else {"anyOf": rest})}
+        body["properties"][name] = prop
+        body["required"] = body.get("required", []) + [name]
+    elif present:
+        body["anyOf"] = [{"required": [n], "properties": {n: {"not": BLANK}}} for n in present]
+    return body
+
+
+def _request_body(method, schemas, spec, hints=None):
     extra = dict(spec.get("fields", {}))
     if not schemas and not extra:
         return None
@@ -459,14 +662,17 @@ def _request_body(method, schemas, spec):
         requires = spec.get("requires_on_put", [])
     has_binary = any(p.get("format") == "binary" for p in extra.values())
     content = {
-        JSON: {"schema": _body_schema(schemas, extra, mode, False, False, requires)},
-        FORM: {"schema": _body_schema(schemas, extra, mode, True, False, requires)},
-        MULTIPART: {"schema": _body_schema(schemas, extra, mode, True, True, requires)},
+        JSON: {"schema": _body_schema(schemas, extra, mode, False, False, requires, hints)},
+        FORM: {"schema": _body_schema(schemas, extra, mode, True, False, requires, hints)},
+        MULTIPART: {"schema": _body_schema(schemas, extra, mode, True, True, requires, hints)},
     }
+    if spec.get("requires_any") and method == "POST":
+        for media in content.values():
+            _one_of_required(media["schema"], spec["requires_any"])
     if has_binary:
         # A file upload travels only in multipart; put that encoding first for tools that pick one.
         content = {MULTIPART: content[MULTIPART], JSON: content[JSON], FORM: content[FORM]}
-    required = any(c["schema"].get("required") for c in content.values())
+    required = any(c["schema"].get("required") or c["schema"].get("anyOf") for c in content.values())
     return {"required": required, "content": content}
 
 
@@ -474,8 +680,9 @@ def _query_parameters(schemas, extra):
     params = []
     for schema_cls in schemas:
         for node in schema_cls().children:
-            params.append({"name": node.name, "in": "query", "required": False,
-                           "schema": node_schema(node, "create", form=True)})
+            schema = node_schema(node, "create", form=True)
+            schema.pop("nullable", None)  # a query string has no null
+            params.append({"name": node.name, "in": "query", "required": False, "schema": schema})
     for name, schema in extra.items():
         params.append({"name": name, "in": "query", "required": False, "schema": schema})
     return params
@@ -500,10 +707,10 @@ def _success(method, facts, spec):
 
 
 def _errors(method, may_miss, has_input, public):
-    """The error answers an operation can give, all in the one error shape."""
-    errors = {}
-    if has_input:
-        errors["400"] = {"$ref": "#/components/responses/BadRequest"}
+    """The error answers an operation can give, all in the one error shape. Any request may
+    be a 400: a body or query the parsers cannot read, an action the object's state refuses
+    (``has_input`` is kept for callers)."""
+    errors = {"400": {"$ref": "#/components/responses/BadRequest"}}
     if not public:
         errors["401"] = {"$ref": "#/components/responses/Unauthorized"}
         if method != "GET":
@@ -534,11 +741,11 @@ def _with_formats(spec, format_names):
     return {**spec, "fields": fields}
 
 
-def _operation(service, method, view, args, path, format_names):
+def _operation(service, method, view, args, path, format_names, hints=None):
     """The OpenAPI operation of one (service, method)."""
     spec = SERVICES.get(service.name, {})
     facts = ViewFacts(view)
-    schemas = list(facts.schemas)
+    schemas = [s for s in facts.schemas if s.__name__ not in spec.get("not_body", ())]
     explicit = args.get("schema")  # Cornice's own colander validation, should a service use it
     if isinstance(explicit, type) and issubclass(explicit, colander.Schema):
         schemas = [explicit]
@@ -555,7 +762,7 @@ def _operation(service, method, view, args, path, format_names):
     if method == "GET":
         parameters += _get_parameters(facts, schemas, spec)
     elif method != "DELETE":
-        body = _request_body(method, schemas, _with_formats(spec, format_names))
+        body = _request_body(method, schemas, _with_formats(spec, format_names), hints)
     if parameters:
         operation["parameters"] = parameters
     if body:
@@ -622,7 +829,8 @@ def _root_path():
 
 def _tokens_path():
     body = {"type": "object", "required": ["username", "password"],
-            "properties": {"username": {"type": "string"}, "password": {"type": "string", "format": "password"}}}
+            "properties": {"username": {"type": "string", "minLength": 1},
+                           "password": {"type": "string", "format": "password", "minLength": 1}}}
     return {"post": {
         "operationId": "tokens_create", "tags": ["tokens"], "summary": "The token of a user",
         "description": "Exchange a username and password for the user's API token.",
@@ -639,9 +847,11 @@ def build_document(registry):
     ``servers``. Every Cornice service appears; HEAD (Cornice's twin of GET) is left out."""
     try:
         from .services import get_services as app_backends
-        format_names = list(app_backends(registry).format_converters)
+        services = app_backends(registry)
+        format_names = list(services.format_converters)
+        hints = instance_hints(services)
     except Exception:  # the document must not depend on a plugin's health
-        format_names = []
+        format_names, hints = [], SCHEMA_HINTS
     paths = {"/": _root_path(), "/tokens/": _tokens_path()}
     for service in app_services(registry):
         path = _openapi_path(service.path)
@@ -649,8 +859,9 @@ def build_document(registry):
         for method, view, args in service.definitions:
             if method not in METHODS or method.lower() in item:
                 continue
-            item[method.lower()] = _operation(service, method, view, args, path, format_names)
+            item[method.lower()] = _operation(service, method, view, args, path, format_names, hints)
     _unique_operation_ids(paths)
+    _add_links(paths)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -678,6 +889,26 @@ def _tags(paths):
                 described[tag] = operation["summary"].split("·", 1)[1].strip()
             described.setdefault(tag, "")
     return [{"name": tag, **({"description": text} if text else {})} for tag, text in sorted(described.items())]
+
+
+def _add_links(paths):
+    """Links from each operation that creates an object (201) to the operations on it: a
+    client (or a stateful test) follows the new object's ``id`` into its own paths."""
+    for path, item in paths.items():
+        for operation in item.values():
+            created = operation["responses"].get("201", {}).get("content", {}).get(JSON, {}).get("schema", {})
+            kind = {"Project": "projects", "File": "files", "Clip": "clips", "Effect": "effects",
+                    "Export": "exports"}.get(created.get("$ref", "").rsplit("/", 1)[-1])
+            if kind is None:
+                continue
+            links = {}
+            for target, target_item in paths.items():
+                if target.startswith(f"/{kind}/{{id}}/"):
+                    for target_operation in target_item.values():
+                        name = target_operation["operationId"]
+                        links[name] = {"operationId": name, "parameters": {"id": "$response.body#/id"},
+                                       "description": f"{target_operation['summary']} of the new object"}
+            operation["responses"]["201"]["links"] = links
 
 
 def _unique_operation_ids(paths):

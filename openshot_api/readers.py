@@ -35,6 +35,67 @@ class ReaderProblem(ValueError):
         self.where = where
 
 
+INT32 = 2 ** 31
+# The keys of a file's json that libopenshot reads as reader info (ReaderBase::SetJsonValue)
+# or this service reads itself, by the kind of value each must hold; a client may set any of
+# them, but only to what its reader can use. Keys not listed are the client's own.
+_NUMBER = "a number"
+READER_INFO_KINDS = {
+    **dict.fromkeys(("has_video", "has_audio", "has_single_image", "interlaced_frame", "top_field_first"),
+                    "a boolean"),
+    "duration": _NUMBER,
+    **dict.fromkeys(("width", "height", "pixel_format", "video_bit_rate", "video_stream_index", "audio_bit_rate",
+                     "sample_rate", "channels", "channel_layout", "audio_stream_index"), "an integer"),
+    **dict.fromkeys(("file_size", "video_length"), "a whole number (or a string of digits)"),
+    **dict.fromkeys(("fps", "pixel_ratio", "display_ratio", "video_timebase", "audio_timebase"),
+                    'a fraction {"num": <integer>, "den": <integer>}'),
+    **dict.fromkeys(("vcodec", "acodec", "media_type", "name", "url", "bucket", "container"), "a string"),
+    "metadata": "an object of strings",
+    "transcripts": 'an object of {"vtt": "<WebVTT>"} by language',
+    "transcribe": "an object",
+}
+
+
+def _is_number(value, limit=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return value == value and abs(value) < (limit or float("inf"))
+
+
+def _fits(kind, value):
+    if kind == "a boolean":
+        return isinstance(value, (bool, int, float))  # libopenshot reads numbers as booleans too
+    if kind == _NUMBER:
+        return _is_number(value)
+    if kind == "an integer":
+        return _is_number(value, INT32)
+    if kind.startswith("a whole number"):
+        return (_is_number(value, 2 ** 63) and value == int(value)) or \
+            (isinstance(value, str) and re.fullmatch(r"\s*\d{1,18}\s*", value) is not None)
+    if kind.startswith("a fraction"):
+        return isinstance(value, dict) and all(_is_number(value.get(k), INT32) for k in ("num", "den"))
+    if kind == "a string":
+        return isinstance(value, str)
+    if kind == "an object of strings":
+        return isinstance(value, dict) and all(isinstance(v, (str, int, float, bool)) for v in value.values())
+    if kind.startswith("an object of {"):
+        return isinstance(value, dict) and all(isinstance(v, dict) and isinstance(v.get("vtt"), str)
+                                               for v in value.values())
+    return isinstance(value, dict)
+
+
+def fits_reader_info(key, value):
+    """Whether ``value`` may stand under ``key`` in a file's json (null always may)."""
+    kind = READER_INFO_KINDS.get(key)
+    return value is None or kind is None or _fits(kind, value)
+
+
+def readable_info(info):
+    """A file's json without the values libopenshot could not read (json stored before it
+    was checked): what a reader, a clip's defaults or a document are made from."""
+    return {key: value for key, value in (info or {}).items() if fits_reader_info(key, value)}
+
+
 def reader_type(info):
     """The reader libopenshot uses for a file whose probed json is ``info``: its own allowed
     type, else the one its media type calls for (a client may have changed the json)."""

@@ -4,7 +4,7 @@ import copy
 import math
 from fractions import Fraction
 
-from .readers import reader_type, rewrite_for_render
+from .readers import readable_info, reader_type, rewrite_for_render
 
 OPENSHOT_VERSION = {"openshot-qt": "2.6.1", "libopenshot": "0.2.7"}
 
@@ -17,8 +17,13 @@ def project_length(project):
 
 
 def length_in_frames(project, fps=None):
-    fps = fps or Fraction(project.fps_num, project.fps_den)
-    return int(math.floor(project_length(project) * fps + 1e-6))
+    """The frames up to the end of the last clip or effect at ``fps`` (the project's rate by
+    default), counted exactly: a float product overflows for times far past any render, and a
+    rate given as a big integer ratio cannot become a float."""
+    fps = Fraction(fps) if fps else Fraction(project.fps_num, project.fps_den)
+    ends = [Fraction(i.position) + Fraction(i.end) - Fraction(i.start)
+            for i in list(project.clips) + list(project.effects)]
+    return math.floor(max(ends, default=Fraction(0)) * fps + Fraction(1, 10 ** 6))
 
 
 def _ratio(width, height):
@@ -33,7 +38,7 @@ def build(project, path_for=None):
     media folder that /load/ finds again among the user's own files."""
     files, readers = [], {}
     for f in project.files:
-        reader = copy.deepcopy(f.json or {})
+        reader = copy.deepcopy(readable_info(f.json))  # without what libopenshot cannot read
         reader["path"] = path_for(f) if path_for is not None else f.media
         reader["type"] = reader_type(reader)
         reader["id"] = str(f.id)
@@ -94,7 +99,8 @@ def build(project, path_for=None):
 def export_settings(export, project):
     """What the renderer needs for ``export``: the export's own fields, the project's settings,
     and the overrides the client put in ``export.json``."""
-    overrides = export.json or {}
+    # null overrides nothing (the project's setting stands).
+    overrides = {key: value for key, value in (export.json or {}).items() if value is not None}
     fps = overrides.get("fps") or {"num": project.fps_num, "den": project.fps_den}
     return {
         "export_type": export.export_type,
@@ -113,6 +119,27 @@ def export_settings(export, project):
         "channel_layout": overrides.get("channel_layout", project.channel_layout),
         "wave_color": overrides.get("wave_color", "#00ff00"),
         "wave_background_color": overrides.get("wave_background_color", "#000000"),
-        "interlaced": bool(overrides.get("interlaced", False)),
-        "top_field_first": bool(overrides.get("top_field_first", True)),
+        "interlaced": flag(overrides.get("interlaced"), False),
+        "top_field_first": flag(overrides.get("top_field_first"), True),
     }
+
+
+FALSE_WORDS = ("false", "0", "off", "no", "")
+TRUE_WORDS = ("true", "1", "on", "yes")
+
+
+def flag(value, default):
+    """A boolean of an export's json as the API reads booleans everywhere (``resources.base.Flag``):
+    true/false, numbers, and the words "true"/"false", "yes"/"no", "on"/"off", "1"/"0" in any
+    case; ``default`` for null and for anything else (which POST /exports/ refuses)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in FALSE_WORDS:
+            return False
+        if word in TRUE_WORDS:
+            return True
+    return default

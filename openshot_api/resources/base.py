@@ -4,6 +4,7 @@ import datetime
 import json
 import re
 from array import array
+from email.message import Message
 from itertools import accumulate
 from urllib.parse import urlencode
 
@@ -16,6 +17,13 @@ from ..models import Project
 from ..settings import get_int
 
 REQUIRED = "This field is required."
+# The latest time (seconds) a position, start, end or keyframe may name. libopenshot counts
+# frames in doubles and 64-bit integers: at the highest project rate (240 fps) every frame number
+# up to here is exact in both. Past it a time cannot be rendered (1e308 s overflows to infinity),
+# so it is a 400 when written; anything below renders, however long the timeline.
+MAX_SECONDS = 2 ** 53 // 240
+SECONDS = colander.Range(0, MAX_SECONDS)
+LAYERS = colander.Range(0, 1000000)
 
 
 def body_of(request):
@@ -31,19 +39,54 @@ def body_of(request):
         else:
             try:
                 body = parse_json(raw, request.registry.settings)
+            except JSONValueError as exc:
+                if not exc.path:
+                    raise APIError(400, f"JSON parse error - {exc}")
+                raise bad_request(str(exc.path[0]), exc.message if len(exc.path) == 1 else str(exc))
             except (ValueError, UnicodeDecodeError) as exc:
                 raise APIError(400, f"JSON parse error - {exc}")
         if not isinstance(body, dict):
             raise APIError(400, "Invalid data. Expected a dictionary, but got %s." % type(body).__name__)
+        body = JSONBody(body)
     else:
         if content_type == "application/x-www-form-urlencoded":
             _read_capped(request)  # parsed in memory like JSON, so held to the same limit
         body = {}
-        for key in request.POST.keys():
-            values = request.POST.getall(key)
+        form = _form_of(request, content_type)
+        for key in form.keys():
+            if not isinstance(key, str) or not key:
+                continue
+            values = form.getall(key)
             body[key] = values[-1] if values else None
     request._parsed_body = body
     return body
+
+
+# What the multipart parser (cgi) takes for a boundary: 1-70 printable ASCII characters in
+# RFC 2046, up to 201 there; anything else makes it raise.
+_BOUNDARY = re.compile(r"^[ -~]{0,200}[!-~]$")
+
+
+def _form_of(request, content_type):
+    """The form fields of a form or multipart body. What the parser cannot read is the client's
+    mistake, a 400 naming the header or the body: a charset other than UTF-8 (WebOb refuses
+    those by raising), a multipart type without a usable boundary, a malformed part. Fields
+    without a name are no fields (``body_of`` skips them, as Django's parsers do)."""
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "") \
+            and request.charset != "UTF-8":
+        raise bad_request("Content-Type", f"Form bodies must be UTF-8, not {request.charset!r}.")
+    if content_type == "multipart/form-data":
+        header = Message()
+        header["Content-Type"] = request.headers.get("Content-Type", "")
+        boundary = header.get_param("boundary")
+        if not isinstance(boundary, str) or not _BOUNDARY.match(boundary):
+            raise bad_request("Content-Type", "multipart/form-data needs a boundary parameter of 1 to 70 "
+                                              "printable ASCII characters (not ending in a space).")
+    try:
+        form = request.POST
+    except ValueError as exc:  # the parser's word for a malformed body (a nested part's boundary ...)
+        raise bad_request("Content-Type", f"The {content_type or 'form'} body cannot be read: {exc}")
+    return form
 
 
 def _read_capped(request):
@@ -88,13 +131,74 @@ def parse_json(text, settings=None):
     if settings is None:
         settings = get_current_registry().settings or {}
     if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode(json.detect_encoding(text), "surrogatepass")
+        text = bytes(text).decode(json.detect_encoding(text))  # strict: no encoded lone surrogates
     size, depth = get_int(settings, "openshot_api.max_json_bytes"), get_int(settings, "openshot_api.max_json_depth")
     if len(text) > size:
         raise ValueError(f"longer than the {size} bytes allowed")
     if json_depth(text) > depth:
         raise ValueError(f"arrays and objects nested deeper than the {depth} levels allowed")
-    return json.loads(text)
+    value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float, parse_int=_float_sized_int)
+    if _MAY_HOLD_SURROGATE.search(text):
+        _check_strings(value)
+    return value
+
+
+class JSONValueError(ValueError):
+    """A value inside parsed JSON that the API cannot keep; ``path`` names where it sits
+    (``["name"]``, ``["json", "clips", 0, "title"]``)."""
+
+    def __init__(self, path, message):
+        self.path, self.message = path, message
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _no_constant(name):
+    # NaN and Infinity are not JSON; Python's parser takes them, no database or renderer does.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _float_sized_int(text):
+    # An integer past the largest double is no number anything downstream can compute with.
+    value = int(text)
+    if len(text) > 308 and abs(value) > 2 ** 1023:
+        raise ValueError(f"{text[:40]}... is too large a number")
+    return value
+
+
+def _finite_float(text):
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return value
+
+
+# An escaped or raw UTF-16 surrogate: json.loads turns "\ud800" into a str no encoder can write.
+_MAY_HOLD_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _check_strings(value):
+    """JSONValueError at the first string (or key) holding a lone surrogate, which is not
+    Unicode text: a pair in the JSON became one character, so any that remains is lone."""
+    stack = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                raise JSONValueError(path, "a lone UTF-16 surrogate (\\ud800-\\udfff) is not valid Unicode")
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                if _SURROGATE.search(key):
+                    raise JSONValueError(path, "a lone UTF-16 surrogate in a key is not valid Unicode")
+                stack.append((item, path + [key]))
+        elif isinstance(node, list):
+            stack.extend((item, path + [index]) for index, item in enumerate(node))
+
+
+class JSONBody(dict):
+    """A body parsed from JSON, whose values carry their JSON types: ``validate`` holds them to
+    the field's type (a form's values are all text, which fields parse)."""
 
 
 def params_of(request):
@@ -214,24 +318,56 @@ def validate(schema, body, mode):
     the given fields). Unknown fields are ignored. Raises a 400 naming every bad field.
     """
     schema = schema.clone()
-    for node in schema.children:
-        if mode == "update" or (mode == "replace" and node.missing is not colander.required):
-            node.missing = colander.drop
-    data = {}
+    data, errors = {}, {}
     for node in schema.children:
         if node.name in body:
             value = body[node.name]
+            problem = _json_kind_problem(node, value) if isinstance(body, JSONBody) else None
+            if problem:
+                errors[node.name] = [problem]
+                continue
+            if isinstance(node.typ, colander.String) and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                value = str(value)  # a number for a text field is its text (not 0 read as "no value")
             data[node.name] = colander.null if value is None else value
+    for node in schema.children:
+        if mode == "update" or (mode == "replace" and node.missing is not colander.required):
+            node.missing = colander.drop
     try:
-        return schema.deserialize(data)
+        result = schema.deserialize(data)
     except colander.Invalid as exc:
-        errors = {}
         for path, msg in exc.asdict().items():
             errors.setdefault(path.split(".")[0], []).append(_message(msg))
+    if errors:
         raise invalid_fields(errors)
+    return result
 
 
-_LINK = re.compile(r"^(?:https?://[^/]+)?/*(?P<kind>projects|files|clips|effects|exports)/(?P<id>\d+)/?$")
+def _json_kind_problem(node, value):
+    """Why a JSON value cannot stand for ``node`` as the hosted API (Django REST framework)
+    reads JSON, or None: null only for fields that may be null (a required one is reported as
+    missing), text fields take strings and numbers (as their text) but no booleans, objects,
+    lists or blank unless they allow it, numbers take numbers or numeric text (the spec's own
+    examples send ``"value": "1.0"``) but no blank, objects or lists, and booleans take
+    true/false, 1/0 or their words."""
+    typ = node.typ
+    if value is None:
+        return None if node.missing in (None, colander.required) else "This field may not be null."
+    if isinstance(typ, colander.String):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            return "Not a valid string."
+        return "This field may not be blank." if value == "" and not typ.allow_empty else None
+    if isinstance(typ, colander.Number):
+        if isinstance(value, (dict, list)) or value == "":
+            return "A valid integer is required." if isinstance(typ, colander.Int) else "A valid number is required."
+        return None
+    if isinstance(typ, colander.Boolean) and isinstance(value, (dict, list)):
+        return "Must be a valid boolean."
+    return None
+
+
+# ASCII digits only: int() reads other scripts' digits too, so "/projects/\u0663/" would name 3.
+_LINK = re.compile(r"(?:https?://[^/]+)?/*(?P<kind>projects|files|clips|effects|exports)/(?P<id>[0-9]+)/?")
 
 
 def parse_reference(value, kind, field):
@@ -243,7 +379,7 @@ def parse_reference(value, kind, field):
     text = str(value).strip()
     if text.isascii() and text.isdigit():
         return int(text)
-    match = _LINK.match(text.split("?")[0])
+    match = _LINK.fullmatch(text.split("?")[0])
     if not match or match.group("kind") != kind:
         raise bad_request(field, f"Invalid hyperlink - No URL match ({text!r} is not a /{kind}/<id>/ URL or id).")
     return int(match.group("id"))

@@ -7,7 +7,7 @@ from .. import captions, keyframes
 from ..errors import bad_request
 from ..models import Clip
 from ..services import get_services
-from .base import Flag, Number, body_of, get_owned, refuse_get_from_browsers, set_json, validate
+from .base import MAX_SECONDS, SECONDS, Flag, Number, body_of, get_owned, refuse_get_from_browsers, set_json, validate
 from .clips import serialize_clip, stamp_fields
 
 clip_keyframes = Service(name="clip_keyframes", path="/clips/{id}/keyframes/",
@@ -47,7 +47,7 @@ def _named(data, **lookups):
 
 class KeyframeSchema(colander.MappingSchema):
     property = colander.SchemaNode(colander.String())
-    position_in_seconds = colander.SchemaNode(Number(), validator=colander.Range(min=0))
+    position_in_seconds = colander.SchemaNode(Number(), validator=SECONDS)
     curve = colander.SchemaNode(colander.String(), missing=keyframes.DEFAULT_CURVE)
     value = colander.SchemaNode(Number())
 
@@ -66,7 +66,11 @@ def clip_keyframes_post(request):
     prop, curve = names["property"], names["curve"]
     project = clip.project
     # Keyframe frames count from the file's first frame; the API counts from the clip's start.
-    frame = keyframes.frame_for_seconds(clip.start + data["position_in_seconds"], project.fps_num, project.fps_den)
+    try:
+        frame = keyframes.frame_for_seconds(clip.start + data["position_in_seconds"], project.fps_num,
+                                            project.fps_den)
+    except ValueError as exc:  # a clip start stored before times were bounded
+        raise _value_error("position_in_seconds", exc)
     try:
         updated = keyframes.add_keyframe(clip.json or {}, prop, frame, data["value"], curve)
     except ValueError as exc:
@@ -76,7 +80,7 @@ def clip_keyframes_post(request):
 
 class PresetSchema(colander.MappingSchema):
     preset = colander.SchemaNode(colander.String())
-    length_in_seconds = colander.SchemaNode(Number(), missing=1.0, validator=colander.Range(min=0.001))
+    length_in_seconds = colander.SchemaNode(Number(), missing=1.0, validator=colander.Range(0.001, MAX_SECONDS))
     curve = colander.SchemaNode(colander.String(), missing=keyframes.DEFAULT_CURVE)
 
 

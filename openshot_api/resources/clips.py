@@ -1,10 +1,14 @@
 """/clips/: a file placed on a layer of the timeline, with its keyframes in ``json``."""
 import colander
 
+from .. import keyframes
 from ..errors import APIError, bad_request, invalid_fields
 from ..models import Clip, File
+from ..readers import readable_info
 from ..services import get_services
 from .base import (
+    LAYERS,
+    SECONDS,
     Integer,
     JSONObject,
     Number,
@@ -30,10 +34,10 @@ SYNCED = ("position", "start", "end", "layer")
 
 
 class ClipSchema(colander.MappingSchema):
-    position = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
-    start = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
-    end = colander.SchemaNode(Number(), missing=None, validator=colander.Range(min=0))
-    layer = colander.SchemaNode(Integer(), missing=1, validator=colander.Range(0, 1000000))
+    position = colander.SchemaNode(Number(), missing=0.0, validator=SECONDS)
+    start = colander.SchemaNode(Number(), missing=0.0, validator=SECONDS)
+    end = colander.SchemaNode(Number(), missing=None, validator=SECONDS)
+    layer = colander.SchemaNode(Integer(), missing=1, validator=LAYERS)
     json = colander.SchemaNode(JSONObject(), missing={})
 
 
@@ -61,16 +65,27 @@ def file_length(file):
         return None
     try:
         return float(info.get("duration") or 0) or None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def default_clip_json(request, file):
     """libopenshot's defaults for a clip of this file (keyframes, reader ...)."""
-    reader = {k: v for k, v in (file.json or {}).items() if k not in ("name", "url", "bucket", "container")}
+    reader = {k: v for k, v in readable_info(file.json).items() if k not in ("name", "url", "bucket", "container")}
     defaults = get_services(request).renderer.clip_defaults(reader)
     defaults.setdefault("title", (file.json or {}).get("name", ""))
     return defaults
+
+
+def check_libopenshot_json(user_json, defaults, field="json", where="json"):
+    """A 400 naming ``field`` when a key of the client's clip or effect json holds what
+    libopenshot cannot read where its own json (``defaults``) has that key: a render of it
+    would fail (see keyframes.json_problem). The clip's own reader comes from its file."""
+    for key, value in (user_json or {}).items():
+        if key != "reader" and key in defaults:
+            problem = keyframes.json_problem(value, defaults[key], f"{where}.{key}")
+            if problem:
+                raise bad_request(field, problem + ".")
 
 
 def check_range(start, end):
@@ -119,6 +134,7 @@ def create_clip(request, project, body):
         data["end"] = file_length(file) or DEFAULT_IMAGE_SECONDS
     check_range(data["start"], data["end"])
     clip_json = default_clip_json(request, file)
+    check_libopenshot_json(data["json"], clip_json)
     clip_json.update(clean_readers(request, project, data.pop("json"), skip_top_reader=True))
     clip_json["reader"] = default_clip_json(request, file).get("reader", {})  # from its file only
     clip = Clip(project_id=project.id, file_id=file.id, json=clip_json, **data)
@@ -138,6 +154,7 @@ def _clip_update(request, mode):
     data.update(json_twins(ClipSchema(), data.get("json"), sent_fields(body, data)))
     if data.get("json") is not None:
         user_json = {k: v for k, v in data["json"].items() if k != "reader"}  # from its file only
+        check_libopenshot_json(user_json, default_clip_json(request, clip.file))
         data["json"] = clean_readers(request, clip.project, user_json, skip_top_reader=True)
     file = clip.file
     if body.get("file") not in (None, ""):

@@ -5,6 +5,8 @@ from ..errors import bad_request
 from ..models import Effect
 from ..services import get_services
 from .base import (
+    LAYERS,
+    SECONDS,
     Integer,
     JSONObject,
     Number,
@@ -18,7 +20,7 @@ from .base import (
     update_fields,
     validate,
 )
-from .clips import check_range, fields_sent, json_twins, stamp_fields
+from .clips import check_libopenshot_json, check_range, fields_sent, json_twins, stamp_fields
 from .readers import clean_readers
 
 
@@ -26,10 +28,10 @@ class EffectSchema(colander.MappingSchema):
     title = colander.SchemaNode(colander.String(allow_empty=True), missing="",
                                 validator=colander.Length(max=255))
     type = colander.SchemaNode(colander.String(), validator=colander.Length(1, 100))
-    position = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
-    start = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(min=0))
-    end = colander.SchemaNode(Number(), missing=10.0, validator=colander.Range(min=0))
-    layer = colander.SchemaNode(Integer(), missing=1, validator=colander.Range(0, 1000000))
+    position = colander.SchemaNode(Number(), missing=0.0, validator=SECONDS)
+    start = colander.SchemaNode(Number(), missing=0.0, validator=SECONDS)
+    end = colander.SchemaNode(Number(), missing=10.0, validator=SECONDS)
+    layer = colander.SchemaNode(Integer(), missing=1, validator=LAYERS)
     json = colander.SchemaNode(JSONObject(), missing={})
 
 
@@ -69,6 +71,7 @@ def create_effect(request, project, body):
     data.update(json_twins(EffectSchema(), data["json"], fields_sent(body)))
     check_range(data["start"], data["end"])
     data["type"], defaults = effect_defaults(request, data["type"])
+    check_libopenshot_json(data["json"], defaults)
     defaults.update(clean_readers(request, project, data.pop("json")))
     data["title"] = data["title"] or data["type"]
     effect = Effect(project_id=project.id, json=defaults, **data)
@@ -89,6 +92,12 @@ def _effect_update(request, mode):
         data["type"], defaults = effect_defaults(request, data["type"])
         if data["type"] != effect.type:
             set_json(effect, defaults)
+    if data.get("json") is not None:
+        try:
+            defaults = get_services(request).renderer.effect_defaults(data.get("type", effect.type))
+        except KeyError:  # a type libopenshot does not know (stored before types were checked)
+            defaults = {}
+        check_libopenshot_json(data["json"], defaults)
     update_fields(effect, data)
     stamp_fields(effect)
     request.dbsession.flush()

@@ -99,11 +99,12 @@ def check_overrides(overrides):
     positive_int("sample_rate", 192000)
     positive_int("channels", 8)
     for key in ("width", "height"):
-        if overrides.get(key, 0) % 2:
+        if (overrides.get(key) or 0) % 2:
             raise bad_request("json", f"{key} must be an even number.")
-    if "channel_layout" in overrides and overrides["channel_layout"] not in CHANNEL_LAYOUTS:
+    # null overrides nothing (timeline.export_settings keeps the project's setting).
+    if overrides.get("channel_layout") is not None and overrides["channel_layout"] not in CHANNEL_LAYOUTS:
         raise bad_request("json", f"channel_layout {overrides['channel_layout']!r} is not a known layout.")
-    if "fps" in overrides:
+    if overrides.get("fps") is not None:
         fps = overrides["fps"]
         ok = isinstance(fps, dict) and all(isinstance(fps.get(k), int) and not isinstance(fps.get(k), bool)
                                            and fps.get(k) > 0 for k in ("num", "den"))
@@ -114,6 +115,12 @@ def check_overrides(overrides):
         if value is not None and not (isinstance(value, dict) or
                                       (isinstance(value, str) and re.fullmatch(r"#?[0-9a-fA-F]{6}([0-9a-fA-F]{2})?", value))):
             raise bad_request("json", f"{key} must be a colour like #00ff00.")
+    for key in ("interlaced", "top_field_first"):
+        value = overrides.get(key)
+        if value is None or isinstance(value, bool) or value in (0, 1) \
+                or (isinstance(value, str) and value.strip().lower() in (timeline.FALSE_WORDS + timeline.TRUE_WORDS) and value.strip()):
+            continue
+        raise bad_request("json", f"{key} must be true or false.")
 
 
 def check_length(settings, frames, fps):

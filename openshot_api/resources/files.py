@@ -25,6 +25,7 @@ from ..media import (
     too_large,
 )
 from ..models import Export, File, Project
+from ..readers import READER_INFO_KINDS, fits_reader_info
 from ..services import get_services
 from .base import (
     JSONObject,
@@ -45,6 +46,18 @@ FILE_ACTIONS = ("copy", "download", "text-replace", "thumbnail", "transcribe", "
 
 class FileSchema(colander.MappingSchema):
     json = colander.SchemaNode(JSONObject(), missing={})
+
+
+def check_file_json(user_json, field="json", place=None):
+    """A 400 naming ``field`` and the key (after ``place``, where inside the field the json
+    is) when the client's file json gives a key of ``readers.READER_INFO_KINDS`` a value of
+    another kind (null is no value): libopenshot would fail to open the file, and this service
+    reads them too (names, durations, sizes)."""
+    for key, kind in READER_INFO_KINDS.items():
+        value = (user_json or {}).get(key)
+        if not fits_reader_info(key, value):
+            where = f"{place}.{key}" if place else key
+            raise bad_request(field, f"{where} must be {kind}, not {value!r}"[:300] + ".")
 
 
 def public_json(obj):
@@ -107,6 +120,7 @@ def file_json(info, user_json, key):
 def create_file(request, project, body):
     too_large(request)
     data = validate(FileSchema(), body, "create")
+    check_file_json(data["json"])
     key, info = store_media(request, project, body, data["json"])
     return created(request, add_file(request, project, key, file_json(info, data["json"], key)), serialize_file)
 
@@ -148,6 +162,7 @@ def _file_update(request, mode):
     obj = get_owned(request, File, request.matchdict["id"])
     body = body_of(request)
     data = validate(FileSchema(), body, mode)
+    check_file_json(data.get("json"))
     if body.get("project") not in (None, ""):
         target = resolve_reference(request, body["project"], Project, "project")
         if target.id != obj.project_id:

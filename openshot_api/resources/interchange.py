@@ -11,6 +11,7 @@ import tempfile
 import zipfile
 import zlib
 
+import colander
 from cornice import Service
 from pyramid.response import FileResponse
 
@@ -27,8 +28,9 @@ from ..media import (
 from ..models import Clip, Effect, File, Project
 from ..services import get_services
 from ..settings import get_int
-from .base import body_of, get_owned, may_read_key, owned_query, parse_json, set_json
-from .clips import default_clip_json
+from .base import SECONDS, Integer, JSONBody, Number, body_of, get_owned, may_read_key, owned_query, parse_json, set_json
+from .clips import DEFAULT_IMAGE_SECONDS, check_libopenshot_json, default_clip_json, file_length
+from .files import check_file_json
 from .effects import effect_defaults
 from .projects import delete_stored, project_fields, serialize_project
 from .readers import adopt_loaded_readers, clean_readers
@@ -42,6 +44,9 @@ READ_SIZE = 1 << 14
 BROKEN_ENTRY = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError,
                 RuntimeError)
 PROJECT_SUFFIXES = (".osp", ".json")
+# Keys of a loaded clip or effect that become its fields (or are replaced), not its json.
+CLIP_FIELDS = ("id", "file_id", "position", "start", "end", "layer", "reader")
+EFFECT_FIELDS = ("id", "position", "start", "end", "layer", "title")
 
 project_download = Service(name="project_download", path="/projects/{id}/download/",
                            description="A ZIP of the OpenShot project file and every asset")
@@ -117,8 +122,10 @@ def project_download_format_post(request):
     converters = get_services(request).format_converters
     if fmt not in converters:
         raise bad_request("format", f"Choose one of {', '.join(sorted(converters)) or 'nothing (no formats plugin)'}.")
-    options = body.get("json") or {}
-    if isinstance(options, str):
+    options = body.get("json")
+    if options in (None, ""):
+        options = {}
+    elif isinstance(options, str):
         try:
             options = parse_json(options, request.registry.settings)
         except ValueError as exc:
@@ -229,9 +236,79 @@ def _parse_project(settings, text, field):
         data = parse_json(text, settings)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(field, f"The project file is not valid JSON ({exc}).")
-    if not isinstance(data, dict) or not isinstance(data.get("clips", []), list) \
-            or not isinstance(data.get("files", []), list) or not isinstance(data.get("effects", []), list):
-        raise bad_request(field, "The project file must be an object with files, clips and effects lists.")
+    return checked_project(data, field)
+
+
+_TIME = colander.SchemaNode(Number(), validator=SECONDS)
+_LAYER = colander.SchemaNode(Integer(), validator=colander.Range(min=0))
+_ITEM_LISTS = ("files", "clips", "effects", "layers")
+
+
+def _value(node, item, key, place, field, default=None):
+    """``item[key]`` through the colander ``node`` (as POST /clips/ reads the same field);
+    ``default`` when absent or null. A 400 naming ``field`` and the place otherwise."""
+    value = item.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        return node.deserialize(value)
+    except colander.Invalid as exc:
+        raise bad_request(field, f"{place}.{key}: {' '.join(exc.asdict().values())}")
+
+
+def _text(item, key, place, field, longest=None):
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise bad_request(field, f"{place}.{key} must be a string, not {type(value).__name__}.")
+    if value is not None and longest is not None and len(value) > longest:
+        raise bad_request(field, f"{place}.{key} is longer than {longest} characters.")
+    return value
+
+
+def checked_project(data, field):
+    """The project file ``data`` checked, before anything is stored, in every field the loader
+    reads (a 400 naming ``field`` and the place, e.g. ``clips[2].layer``), and returned with
+    those fields in the types the loader works with: lists of objects for files, clips and
+    effects (absent or null: none), numbers for times (within what libopenshot can render,
+    as POST /clips/ checks them) and layers. Layers that are not objects are skipped, as the
+    desktop editor does. The project settings are checked by ``_project_settings``."""
+    if not isinstance(data, dict):
+        raise bad_request(field, f"The project file must be an object, not {type(data).__name__}.")
+    data = dict(data)
+    for key in _ITEM_LISTS:
+        items = data.get(key)
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise bad_request(field, f"{key} must be a list, not {type(items).__name__}.")
+        if key != "layers":
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise bad_request(field, f"{key}[{index}] must be an object, not {type(item).__name__}.")
+        data[key] = [dict(item) for item in items if isinstance(item, dict)]
+    for index, item in enumerate(data["files"]):
+        place = f"files[{index}]"
+        _text(item, "path", place, field)
+        if not isinstance(item.get("id"), (str, int, type(None))) or isinstance(item.get("id"), bool):
+            raise bad_request(field, f"{place}.id must be a string or a number.")
+        check_file_json({k: v for k, v in item.items() if k not in ("path", "id")}, field, place)
+    for kind in ("clips", "effects"):
+        for index, item in enumerate(data[kind]):
+            place = f"{kind}[{index}]"
+            if kind == "clips" and not isinstance(item.get("reader"), (dict, type(None))):
+                raise bad_request(field, f"{place}.reader must be an object.")
+            if kind == "effects":
+                for key in ("class_name", "type"):
+                    _text(item, key, place, field)
+                _text(item, "title", place, field, longest=255)
+            item["position"] = _value(_TIME, item, "position", place, field, 0.0)
+            item["start"] = _value(_TIME, item, "start", place, field, 0.0)
+            item["end"] = _value(_TIME, item, "end", place, field, None if kind == "clips" else 10.0)
+            item["layer"] = _value(_LAYER, item, "layer", place, field, 0)
+            if item["end"] is not None and item["end"] <= item["start"]:
+                raise bad_request(field, f"{place} needs position >= 0 and 0 <= start < end.")
+    for index, layer in enumerate(data["layers"]):
+        layer["number"] = _value(_LAYER, layer, "number", f"layers[{index}]", field, 0)
     return data
 
 
@@ -244,17 +321,18 @@ def _project_settings(request, data, project, field):
     if fps is not None:
         if not isinstance(fps, dict):
             raise bad_request(field, 'fps must be {"num": <int>, "den": <int>}.')
-        body.update(fps_num=fps.get("num"), fps_den=fps.get("den"))
-    try:
-        return project_fields(request, body, "update", project)
+        body.update({f"fps_{key}": fps[key] for key in ("num", "den") if key in fps})
+    try:  # a project file is JSON: its settings are held to JSON's types, as a JSON body's are
+        return project_fields(request, JSONBody(body), "update", project)
     except APIError as exc:
         raise bad_request(field, exc.detail)
 
 
 def _layer_map(data):
-    """Desktop projects number layers 1000000, 2000000 ...; the API numbers them 1, 2 ..."""
-    numbers = sorted({int(item.get("layer", 0) or 0) for item in data.get("clips", []) + data.get("effects", [])}
-                     | {int(layer.get("number", 0) or 0) for layer in data.get("layers", []) if isinstance(layer, dict)})
+    """Desktop projects number layers 1000000, 2000000 ...; the API numbers them 1, 2 ...
+    (``data`` as ``checked_project`` returns it)."""
+    numbers = sorted({item["layer"] for item in data["clips"] + data["effects"]}
+                     | {layer["number"] for layer in data["layers"]})
     if numbers and max(numbers) >= 1000:
         return {n: i + 1 for i, n in enumerate(n for n in numbers)}
     return {n: n for n in numbers}
@@ -269,13 +347,6 @@ def _own_key(path, own_media):
         if path.endswith("/" + key):
             return key
     return None
-
-
-def _number(value, field, default=0.0):
-    try:
-        return float(value if value is not None else default)
-    except (TypeError, ValueError):
-        raise bad_request("json", f"{field} must be a number, not {value!r}.")
 
 
 def _loaded_readers(request, project, data, files_by_id, new_files, where):
@@ -303,10 +374,10 @@ def project_load_post(request):
         raise bad_request("archive", "The submitted data was not a file; send the ZIP as multipart.")
 
     raw = body.get("json")
-    if isinstance(raw, dict):
-        data = raw
-    elif raw not in (None, ""):
+    if isinstance(raw, (str, bytes)) and raw:
         data = _parse_project(settings, raw, "json")
+    elif raw not in (None, "", b""):  # a JSON body's object (or anything that is not one)
+        data = checked_project(raw, "json")
     elif archive is not None:
         project_entries = [n for n in entries if n.lower().endswith(PROJECT_SUFFIXES)]
         if not project_entries:
@@ -316,12 +387,27 @@ def project_load_post(request):
         data = _parse_project(settings, text.getvalue(), "archive")
     else:
         raise bad_request("json", "Send the project file as json, a ZIP as archive, or both.")
-    new_settings = _project_settings(request, data, project, "json" if raw not in (None, "") else "archive")
+    field = "json" if raw not in (None, "") else "archive"
+    new_settings = _project_settings(request, data, project, field)
+    # Clips' and effects' libopenshot json checked before any media is copied or probed.
+    clip_defaults = services.renderer.clip_defaults({})
+    for index, item in enumerate(data["clips"]):
+        check_libopenshot_json({k: v for k, v in item.items() if k not in CLIP_FIELDS}, clip_defaults,
+                               field, f"clips[{index}]")
+    for index, item in enumerate(data["effects"]):
+        try:
+            _, defaults = effect_defaults(request, item.get("class_name") or item.get("type") or "")
+        except APIError as exc:  # names the type field of POST /effects/; here it is inside the file
+            raise bad_request(field, f"effects[{index}].{exc.detail}")
+        check_libopenshot_json({k: v for k, v in item.items() if k not in EFFECT_FIELDS}, defaults,
+                               field, f"effects[{index}]")
 
     existing = {}
     for file in project.files:
         existing.setdefault(posixpath.basename(file.media), file)
-        existing.setdefault((file.json or {}).get("name"), file)
+        name = (file.json or {}).get("name")
+        if isinstance(name, str):  # names stored before they were checked may be anything
+            existing.setdefault(name, file)
     # A project file exported by this service names media by server path; any of the user's
     # own files stored under that key can supply it.
     own_media = {f.media: f for f in request.dbsession.scalars(owned_query(File, request.identity))}
@@ -333,9 +419,7 @@ def project_load_post(request):
 
     files_by_id = {}
     new_files = []
-    for index, item in enumerate(data.get("files", [])):
-        if not isinstance(item, dict):
-            raise bad_request("json", f"files[{index}] must be an object.")
+    for index, item in enumerate(data["files"]):
         path = str(item.get("path") or "").replace("\\", "/")
         name = posixpath.basename(path) or item.get("name") or ""
         source_id = str(item.get("id", index))
@@ -383,9 +467,7 @@ def project_load_post(request):
     request.dbsession.flush()
 
     layers = _layer_map(data)
-    for index, item in enumerate(data.get("clips", [])):
-        if not isinstance(item, dict):
-            raise bad_request("json", f"clips[{index}] must be an object.")
+    for index, item in enumerate(data["clips"]):
         file = files_by_id.get(str(item.get("file_id")))
         if file is None:
             reader_path = posixpath.basename(str((item.get("reader") or {}).get("path", "")).replace("\\", "/"))
@@ -393,31 +475,26 @@ def project_load_post(request):
         if file is None:
             raise bad_request("json", f"clips[{index}] uses file {item.get('file_id')!r}, which the project file "
                                       "does not list.")
-        position, start = _number(item.get("position"), "position"), _number(item.get("start"), "start")
-        end = _number(item.get("end"), "end", float(file.json.get("duration") or 10.0))
-        if position < 0 or start < 0 or end <= start:
+        position, start, end = item["position"], item["start"], item["end"]
+        if end is None:  # the file's end, as for POST /clips/
+            end = file_length(file) or DEFAULT_IMAGE_SECONDS
+        if end <= start:
             raise bad_request("json", f"clips[{index}] needs position >= 0 and 0 <= start < end.")
         clip_json = default_clip_json(request, file)
         clip_json.update(_loaded_readers(request, project, {
-            k: copy.deepcopy(v) for k, v in item.items()
-            if k not in ("id", "file_id", "position", "start", "end", "layer", "reader")},
+            k: copy.deepcopy(v) for k, v in item.items() if k not in CLIP_FIELDS},
             files_by_id, new_files, f"json.clips[{index}]"))
         clip_json["reader"] = default_clip_json(request, file).get("reader", {})
         request.dbsession.add(Clip(project_id=project.id, file_id=file.id, position=position, start=start,
-                                   end=end, layer=layers.get(int(item.get("layer", 0) or 0), 1), json=clip_json))
-    for index, item in enumerate(data.get("effects", [])):
-        if not isinstance(item, dict):
-            raise bad_request("json", f"effects[{index}] must be an object.")
-        kind, defaults = effect_defaults(request, str(item.get("class_name") or item.get("type") or ""))
+                                   end=end, layer=layers.get(item["layer"], 1), json=clip_json))
+    for index, item in enumerate(data["effects"]):
+        kind, defaults = effect_defaults(request, item.get("class_name") or item.get("type") or "")
         defaults.update(_loaded_readers(request, project, {
-            k: copy.deepcopy(v) for k, v in item.items()
-            if k not in ("id", "position", "start", "end", "layer", "title")},
+            k: copy.deepcopy(v) for k, v in item.items() if k not in EFFECT_FIELDS},
             files_by_id, new_files, f"json.effects[{index}]"))
-        position, start = _number(item.get("position"), "position"), _number(item.get("start"), "start")
-        end = _number(item.get("end"), "end", 10.0)
-        request.dbsession.add(Effect(project_id=project.id, type=kind, title=str(item.get("title") or kind),
-                                     position=position, start=start, end=end,
-                                     layer=layers.get(int(item.get("layer", 0) or 0), 1), json=defaults))
+        request.dbsession.add(Effect(project_id=project.id, type=kind, title=item.get("title") or kind,
+                                     position=item["position"], start=item["start"], end=item["end"],
+                                     layer=layers.get(item["layer"], 1), json=defaults))
     for key, value in new_settings.items():
         setattr(project, key, value)
     request.dbsession.flush()

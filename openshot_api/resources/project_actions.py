@@ -12,7 +12,7 @@ from ..media import files_prefix, output_prefix
 from ..models import Clip, Effect, Project
 from ..readers import remap_files
 from ..services import get_services
-from .base import Number, body_of, created, get_owned, params_of, validate
+from .base import MAX_SECONDS, JSONBody, Number, body_of, created, get_owned, params_of, validate
 from .files import copy_file, serialize_file
 from .projects import serialize_project
 
@@ -44,6 +44,12 @@ def project_problems(request, project):
         if not file.media or not services.storage.exists(file.media):
             problems.append({"object": request.route_url("file", id=file.id), "field": "media",
                              "detail": f"The media of file {file.id} is missing from storage."})
+    for item, route in [(c, "clip") for c in project.clips] + [(e, "effect") for e in project.effects]:
+        for name in ("position", "start", "end"):  # stored before times were bounded
+            if not 0 <= getattr(item, name) <= MAX_SECONDS:
+                problems.append({"object": request.route_url(route, id=item.id), "field": name,
+                                 "detail": f"The {route} {item.id} has {name} {getattr(item, name)}, outside "
+                                           f"the 0..{MAX_SECONDS} seconds libopenshot can render."})
     for clip in project.clips:
         url = request.route_url("clip", id=clip.id)
         if clip.start >= clip.end:
@@ -55,9 +61,11 @@ def project_problems(request, project):
             problems.append({"object": request.route_url("effect", id=effect.id), "field": "type",
                              "detail": f"Effect {effect.id} has the unknown type {effect.type!r}."})
     for clip in project.clips:
-        for effect in (clip.json or {}).get("effects") or []:
-            kind = effect.get("class_name") or effect.get("type")
-            if kind not in known:
+        effects = (clip.json or {}).get("effects") or []
+        for effect in effects if isinstance(effects, list) else [effects]:
+            # The clip's json is the client's: libopenshot reads effects as a list of objects.
+            kind = (effect.get("class_name") or effect.get("type")) if isinstance(effect, dict) else None
+            if not isinstance(kind, str) or kind not in known:
                 problems.append({"object": request.route_url("clip", id=clip.id), "field": "json",
                                  "detail": f"Clip {clip.id} has an effect of unknown type {kind!r}."})
     return problems
@@ -71,7 +79,7 @@ def project_warnings(request, project):
         info = clip.file.json or {}
         try:
             duration = float(info.get("duration") or 0)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             duration = 0.0
         single = info.get("has_single_image") or info.get("media_type") == "image"
         if not single and duration and clip.end > duration + 0.05:
@@ -154,8 +162,8 @@ def copy_project(request, source, name):
 def project_copy_post(request):
     source = get_owned(request, Project, request.matchdict["id"])
     data = validate(CopySchema(), body_of(request), "create")
-    return created(request, copy_project(request, source, data["name"] or f"{source.name} (copy)"),
-                   serialize_project)
+    name = data["name"] or f"{source.name[:248]} (copy)"  # names hold 255 characters
+    return created(request, copy_project(request, source, name), serialize_project)
 
 
 STORAGE_BACKENDS = ("local", "cloud", "json")
@@ -175,13 +183,27 @@ def storage_size(request, backend, keys, prefixes, json_sizes):
         return total
     if backend == "cloud":
         return sum(size for prefix in prefixes for _key, size in storage.list(prefix))
-    return sum(int(size or 0) for size in json_sizes)
+    return sum(_whole(size) for size in json_sizes)
+
+
+def _whole(size):
+    """A ``file_size`` from json as bytes: a whole number or its digits; anything else (an
+    export's json is the client's, as was a file's before it was checked) counts nothing."""
+    if isinstance(size, int) and not isinstance(size, bool):
+        return max(size, 0)
+    if isinstance(size, float) and size.is_integer():
+        return max(int(size), 0)
+    text = str(size).strip() if isinstance(size, str) else ""
+    return int(text) if text.isascii() and text.isdigit() else 0
 
 
 def storage_request(request):
-    body = params_of(request)
-    backend = str(body.get("backend") or "local").strip().lower()
-    if backend not in STORAGE_BACKENDS:
+    """The ``backend`` asked for: absent, null or blank is ``local``; else one of the names."""
+    params = params_of(request)
+    backend = params.get("backend")
+    if backend == "" or "backend" not in params or (backend is None and not isinstance(params, JSONBody)):
+        return "local"
+    if not isinstance(backend, str) or backend not in STORAGE_BACKENDS:
         raise bad_request("backend", f"Choose one of {', '.join(STORAGE_BACKENDS)}.")
     return backend
 
@@ -220,7 +242,9 @@ def project_files_find_view(request):
         if clip_end <= start or clip_start >= end:
             continue
         file = clip.file
-        name = (file.json or {}).get("name") or posixpath.basename(file.media)
+        name = (file.json or {}).get("name")
+        if not isinstance(name, str) or not name:  # a name stored before names were checked
+            name = posixpath.basename(file.media)
         if needle and needle not in name.lower() and needle not in posixpath.basename(file.media).lower():
             continue
         if file not in found:

@@ -12,7 +12,20 @@ from ..interfaces import BackendError
 from ..media import probe, store_new
 from ..models import Project
 from ..services import get_services
-from .base import Flag, Integer, JSONValue, Number, body_of, created, get_owned, resolve_reference, validate
+from .base import (
+    LAYERS,
+    MAX_SECONDS,
+    SECONDS,
+    Flag,
+    Integer,
+    JSONValue,
+    Number,
+    body_of,
+    created,
+    get_owned,
+    resolve_reference,
+    validate,
+)
 from .files import add_file, copy_file, serialize_file
 from .project_actions import copy_clip, copy_effect
 from .projects import serialize_project
@@ -77,8 +90,8 @@ def project_title_post(request):
 
 
 class MergeSchema(colander.MappingSchema):
-    position = colander.SchemaNode(Number(), missing=0.0)
-    layer = colander.SchemaNode(Integer(), missing=0)
+    position = colander.SchemaNode(Number(), missing=0.0, validator=colander.Range(-MAX_SECONDS, MAX_SECONDS))
+    layer = colander.SchemaNode(Integer(), missing=0, validator=colander.Range(-LAYERS.max, LAYERS.max))
     json = colander.SchemaNode(JSONValue(), missing=None)
 
 
@@ -159,10 +172,13 @@ def apply_instructions(instructions, merged_clips, merged_effects, parent_clips,
         for attr in (source_attr, target_attr):
             if attr not in INSTRUCTION_ATTRIBUTES:
                 raise ValueError(f"{where}: attribute {attr!r} must be one of {', '.join(INSTRUCTION_ATTRIBUTES)}")
+        offset = step.get("offset") or 0
         try:
-            offset = float(step.get("offset") or 0)
-        except (TypeError, ValueError):
-            raise ValueError(f"{where}: offset must be a number")
+            offset = float(offset) if not isinstance(offset, bool) else None
+        except (TypeError, ValueError, OverflowError):
+            offset = None
+        if offset is None or not -MAX_SECONDS <= offset <= MAX_SECONDS:  # also refuses "nan", "inf"
+            raise ValueError(f"{where}: offset must be a number of seconds between {-MAX_SECONDS} and {MAX_SECONDS}")
         sources = _select(step.get("source_type", "all"), step.get("source", "all"), merged_clips, merged_effects)
         target_type = step.get("target_type", "clip")
         if target_type not in ("clip", "effect", "layer"):
@@ -173,6 +189,21 @@ def apply_instructions(instructions, merged_clips, merged_effects, parent_clips,
         if not sources:
             raise ValueError(f"{where}: source {step.get('source_type')} {step.get('source')!r} matches nothing merged")
         _apply(sources, source_attr, _attribute(targets, target_attr) + offset)
+        problem = _out_of_range(sources)
+        if problem:
+            raise ValueError(f"{where}: {problem}")
+
+
+def _out_of_range(items):
+    """Why an item moved or trimmed by a merge could not be stored as POST /clips/ stores it
+    (times within what libopenshot renders, a layer in range), or None."""
+    for item in items:
+        for name in ("position", "start", "end"):
+            if not SECONDS.min <= getattr(item, name) <= SECONDS.max:
+                return f"{name} of a merged item would become {getattr(item, name)}, outside 0..{SECONDS.max}"
+        if not LAYERS.min <= item.layer <= LAYERS.max:
+            return f"layer of a merged item would become {item.layer}, outside {LAYERS.min}..{LAYERS.max}"
+    return None
 
 
 @project_merge.post()
@@ -203,6 +234,9 @@ def project_merge_post(request):
         merged_effects.append(new)
     if any(i.position < 0 for i in merged_clips + merged_effects):
         raise bad_request("position", "The offset would move merged items before the start of the timeline.")
+    problem = _out_of_range(merged_clips + merged_effects)
+    if problem:
+        raise bad_request("layer" if problem.startswith("layer") else "position", problem)
     if data["json"] not in (None, [], {}):
         try:
             apply_instructions(data["json"], merged_clips, merged_effects, parent_clips, parent_effects)

@@ -8,6 +8,7 @@ from .. import timeline
 from ..errors import bad_request, invalid_fields
 from ..interfaces import BackendError
 from ..models import File, Project
+from ..readers import readable_info
 from ..services import get_services
 from ..settings import get_int
 from .base import Integer, get_owned, params_of, validate
@@ -46,19 +47,28 @@ def local_project_dict(request, project):
     return timeline.build(project, path_for=lambda f: storage.local_path(f.media))
 
 
+def _positive(value, default, kind):
+    try:
+        number = kind(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return number if 0 < number <= 10 ** 9 and not isinstance(value, bool) else default
+
+
 def file_project_dict(request, file):
     """A timeline holding just this file, at its own size and frame rate."""
-    info = file.json or {}
+    info = readable_info(file.json)
     storage = get_services(request).storage
     reader = {**info, "path": storage.local_path(file.media)}
     clip = get_services(request).renderer.clip_defaults(reader)
-    duration = float(info.get("duration") or 10.0)
+    # The probe's numbers; json stored before file json was checked may hold anything.
+    duration = _positive(info.get("duration"), 10.0, float)
     if info.get("has_single_image") or info.get("media_type") == "image":
         duration = 10.0
     fps = info.get("fps") or {"num": 30, "den": 1}
     clip.update({"id": "1", "file_id": str(file.id), "layer": 1, "position": 0.0, "start": 0.0,
                  "end": duration, "reader": reader})
-    width, height = int(info.get("width") or 1280), int(info.get("height") or 720)
+    width, height = _positive(info.get("width"), 1280, int), _positive(info.get("height"), 720, int)
     return {"id": "F", "fps": fps, "width": width, "height": height, "sample_rate": info.get("sample_rate") or 44100,
             "channels": info.get("channels") or 2, "channel_layout": info.get("channel_layout") or 3,
             "duration": duration, "files": [{**reader, "id": str(file.id)}], "clips": [clip], "effects": [],

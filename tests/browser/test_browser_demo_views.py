@@ -309,7 +309,7 @@ def test_renders_show_live_progress_then_play_inline(browser_page, live_server, 
 
     # A render cancelled before it starts fails, and its card says why.
     page.click("#render-submit")
-    page.wait_for_function(f"() => document.querySelectorAll('.export-card').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('.export-card').length === 2")
     second = page.locator(".export-card").first
     second.locator("button.export-cancel").click()
     second.locator(".export-error").wait_for(timeout=30000)

@@ -431,6 +431,22 @@ def test_a_disabled_users_session_ends(app):
     browser.get("/projects/", status=401)
 
 
+@pytest.mark.parametrize("user_id", ["abc", "", "1e3", "\u0663", str(2 ** 63), "-1"])
+def test_admin_forms_naming_no_user_say_so(app, user_id):
+    """A hand-made user_id (was a 500 for anything but digits) names no user."""
+    admin_name, admin_password, _ = create_user(app, is_admin=True)
+    admin = log_in(app, admin_name, admin_password)
+    for path, action in (("/cloud-admin/auth/user/", "disable"), ("/cloud-admin/auth/user/", "end_sessions"),
+                         ("/cloud-admin/authtoken/token/", None)):
+        form = admin.get(path).forms[1] if action is None else next(
+            f for f in admin.get(path).forms.values() if f.fields.get("action") and f["action"].value == action)
+        fields = {"csrf_token": form["csrf_token"].value, "user_id": user_id}
+        if action:
+            fields["action"] = action
+        page = admin.post(path, fields, status=200)
+        assert "No such user." in page.text
+
+
 # -- one lookup per request ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("way", ["basic", "token", "session"])

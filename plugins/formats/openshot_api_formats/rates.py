@@ -30,7 +30,7 @@ class Rate:
         else:
             try:
                 value = Fraction(fps).limit_denominator(1001)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # OverflowError: infinity
                 raise ValueError(f"fps must be a number, got {fps!r}") from None
         if value <= 0:
             raise ValueError(f"fps must be positive, got {fps!r}")

@@ -97,6 +97,10 @@ class Timeline:
         return next((layer for layer in self.layers if layer.number == number), None)
 
 
+#: The last frame number the documents write: editors and libopenshot count frames in doubles.
+LAST_FRAME = 2 ** 53
+
+
 def media_file_names(project: dict) -> dict[str, str]:
     """Return ``{file id: name}``: the name under which each project file is referred to by the
     exported documents (and so must be stored beside them in the archive).
@@ -129,7 +133,7 @@ def build_timeline(project: dict) -> Timeline:
 
     Raises ValueError when the project fps is missing or invalid, or when a clip has no file.
     """
-    rate = Rate.from_fps(project.get("fps") or {"num": 30, "den": 1})
+    rate = _editor_rate(Rate.from_fps(project.get("fps") or {"num": 30, "den": 1}))
     names = media_file_names(project)
     files: dict[str, MediaFile] = {}
     for file in project.get("files") or []:
@@ -168,11 +172,30 @@ def build_timeline(project: dict) -> Timeline:
     )
 
 
+def _editor_rate(rate: Rate) -> Rate:
+    """The rate a document counts frames at: editors' timecode has a whole number of frames per
+    second, so a rate below 1 fps (a slide show at 1/2 fps) is written at 1 fps, which still
+    places every clip at its time."""
+    return rate if rate.num >= rate.den else Rate(1, 1)
+
+
+def _number(value, default: float, kind=float):
+    """A file's probed number, or ``default`` when the file's json holds none that is usable
+    (the json is the client's to change): finite, not a bool, at least 0."""
+    try:
+        number = kind(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    if isinstance(value, bool) or not 0 <= number < float("inf"):
+        return default
+    return number
+
+
 def _media_file(file: dict, name: str, project_rate: Rate) -> MediaFile:
     media_type = str(file.get("media_type") or "")
     is_image = media_type == "image" or bool(file.get("has_single_image"))
     try:
-        rate = Rate.from_fps(file["fps"])
+        rate = _editor_rate(Rate.from_fps(file["fps"]))
     except (KeyError, ValueError):
         rate = project_rate
     has_audio = bool(file.get("has_audio")) and not is_image
@@ -181,13 +204,13 @@ def _media_file(file: dict, name: str, project_rate: Rate) -> MediaFile:
         name=name,
         path=str(file.get("path") or ""),
         rate=rate,
-        duration=float(file.get("duration") or 0.0),
+        duration=_number(file.get("duration"), 0.0),
         has_video=bool(file.get("has_video", True)) or not has_audio,
         has_audio=has_audio,
-        channels=(int(file.get("channels") or 0) or 2) if has_audio else 0,
-        sample_rate=int(file.get("sample_rate") or 48000),
-        width=int(file.get("width") or 0),
-        height=int(file.get("height") or 0),
+        channels=(_number(file.get("channels"), 0, int) or 2) if has_audio else 0,
+        sample_rate=_number(file.get("sample_rate"), 0, int) or 48000,
+        width=_number(file.get("width"), 0, int),
+        height=_number(file.get("height"), 0, int),
         media_type=media_type or ("image" if is_image else "video" if file.get("has_video") else "audio"),
     )
 
@@ -202,6 +225,9 @@ def _clip_piece(clip: dict, files: dict[str, MediaFile], rate: Rate) -> Optional
     record_in = rate.frames(float(clip.get("position") or 0.0))
     source_in = rate.frames(start)
     length = rate.frames(end) - source_in
+    if max(record_in + length, source_in + length) > LAST_FRAME:
+        raise ValueError(f"clip {clip.get('id')} reaches past frame {LAST_FRAME}, further than editors "
+                         "(and libopenshot) count frames")
     if record_in < 0:                                 # only the part after 00:00:00:00 is seen
         source_in, length, record_in = source_in - record_in, length + record_in, 0
     if length <= 0:

@@ -73,6 +73,7 @@ def make_app(global_config, settings):
     config.include(".resources.info")
     config.include(".views")
     config.include(".health")
+    config.include(".metrics")  # GET /metrics and the request tween (openshot_api.metrics)
     # After views: the demo adds a browser-only view to the root route.
     config.include(".openapi")
     config.include(".demo")

@@ -25,9 +25,11 @@ QUEUES = ("render", "default", "webhooks", "transcribe")
 
 def make_broker(settings):
     kind = (settings.get("openshot_api.broker") or "embedded").strip()
-    # No Prometheus middleware: it opens an HTTP port per process.
+    # Not Dramatiq's Prometheus middleware (it opens an HTTP port per process): JobMetrics
+    # records into the registry GET /metrics reads (see openshot_api.metrics).
+    from .metrics import JobMetrics
     middleware = [AgeLimit(), TimeLimit(time_limit=24 * 3600 * 1000), ShutdownNotifications(),
-                  Callbacks(), Pipelines(), Retries(max_retries=0), CurrentMessage()]
+                  Callbacks(), Pipelines(), Retries(max_retries=0), CurrentMessage(), JobMetrics()]
     if kind == "rabbitmq":
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
         # Confirmed publishes: the outbox row of a job is deleted only once RabbitMQ has it.

@@ -211,6 +211,9 @@ CORE_SETTINGS = [
     Setting("openshot_api.trusted_proxy", "bool", False, "Believe X-Forwarded-Proto/Host/For of "
             "the proxy in front: links and client addresses are the ones it saw."),
     Setting("openshot_api.page_size", "int", 25, "Results per page of every list.", minimum=1),
+    Setting("openshot_api.metrics", "str", "admin", "Who may read GET /metrics (Prometheus text "
+            "format): admin (admin users only), public (anyone: for a scraper on a private "
+            "network) or off (404).", choices=("off", "admin", "public")),
     Setting("openshot_api.var_dir", "path", "var", "Folder of this instance's own state (session "
             "secret, uploaded fonts)."),
     Setting("openshot_api.work_dir", "path", "", "Scratch folder of downloads and renders (empty: "

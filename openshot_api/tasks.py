@@ -24,7 +24,7 @@ import psutil
 import requests
 from sqlalchemy import select
 
-from . import timeline
+from . import metrics, timeline
 from .db import database_unavailable, job_session, retry_unavailable
 from .fetch import post_url
 from .interfaces import BackendError, WorkerFault
@@ -205,8 +205,10 @@ def render_export(export_id, attempt):
     os.close(fd)
     storage = context.services.storage
     try:
+        started = time.monotonic()
         result = context.services.renderer.render(job["timeline"], job["settings"], out_path,
                                                   monitor.progress, monitor.cancelled)
+        render_seconds = time.monotonic() - started
         if monitor.stop or monitor.handing_back:
             raise BackendError("cancelled")
         extension = result.get("extension") or job["settings"]["video_format"]
@@ -224,6 +226,8 @@ def render_export(export_id, attempt):
         if not _finish(context, export_id, attempt, status="completed", progress=100.0, output=key,
                        json=extra):
             storage.delete(key)  # a newer attempt owns the export now
+        else:
+            metrics.render_completed(job["settings"], render_seconds)  # never raises
     except WorkerFault as exc:
         # Killed from outside (OOM killer, SIGKILL, a crash): like a killed worker, retried.
         log.warning("export %s attempt %s: %s", export_id, attempt, exc)

@@ -7,10 +7,10 @@ and the table ``SERVICES`` below for what code cannot tell (extra body fields, r
 An endpoint missing from ``SERVICES`` is still documented, with a generic JSON answer.
 
 GET /openapi.json and /openapi.yaml serve it; /swagger-ui/ and /redoc/ show it with assets served
-by this app (the ``drf-spectacular-sidecar`` distribution's files; nothing is loaded from a CDN).
+by this app (Swagger UI's and Redoc's builds, vendored unmodified under ``static/vendor/``; nothing
+is loaded from a CDN).
 """
 import copy
-import importlib.util
 import inspect
 import json
 import os
@@ -32,7 +32,6 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 VERBS = {"GET": "Get", "POST": "Post", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete"}
 # Body fields that carry a file upload, whatever the endpoint or schema declares them as.
 BINARY_FIELDS = ("media", "archive", "font_file")
-ASSETS_PACKAGE = "drf_spectacular_sidecar"
 ASSETS_URL = "static/docs"
 # The pages this app draws load nothing from elsewhere; the browser enforces it (Redoc's footer
 # logo, for one, would come from a CDN).
@@ -962,19 +961,16 @@ def openapi_yaml(request):
     return Response(body, content_type=YAML_TYPE, charset="utf-8")
 
 
-def assets_dir():
-    """The folder of the Swagger UI and Redoc builds (from drf-spectacular-sidecar, found without
-    importing it: it imports Django), or None when it is not installed."""
-    spec = importlib.util.find_spec(ASSETS_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = os.path.join(list(spec.submodule_search_locations)[0], "static", ASSETS_PACKAGE)
-    return folder if os.path.isdir(folder) else None
-
+# Swagger UI's and Redoc's builds, copied unmodified from their npm packages (versions, licences
+# and checksums in static/vendor/README.md). The URLs the pages use predate the copies and stay.
+VENDOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static", "vendor")
+SWAGGER_UI_DIR = os.path.join(VENDOR_DIR, "swagger-ui")
+SWAGGER_UI_URL = f"{ASSETS_URL}/swagger-ui-dist"
+REDOC_BUNDLE = "redoc/bundles/redoc.standalone.js"
+REDOC_FILE = os.path.join(VENDOR_DIR, "redoc", "redoc.standalone.js")
 
 # Redoc draws its maker's logo from a CDN in the menu footer; the copy served here points it at
-# an empty image instead (Redoc hides a logo that fails to load).
-REDOC_BUNDLE = "redoc/bundles/redoc.standalone.js"
+# an empty image instead (Redoc hides a logo that fails to load). The file itself is untouched.
 REDOC_REMOTE_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 _redoc_cache = {}
 
@@ -982,7 +978,7 @@ _redoc_cache = {}
 def redoc_bundle(request):
     """Redoc's bundle without its one reference to another host."""
     if "body" not in _redoc_cache:
-        with open(os.path.join(assets_dir(), REDOC_BUNDLE), "rb") as src:
+        with open(REDOC_FILE, "rb") as src:
             _redoc_cache["body"] = src.read().replace(REDOC_REMOTE_LOGO, b"data:,")
     response = Response(body=_redoc_cache["body"], content_type="text/javascript", charset="utf-8")
     response.cache_control.max_age = 86400
@@ -995,7 +991,7 @@ def docs_page(request):
     """Swagger UI or Redoc, by route; the CSRF token lets Swagger's "Try it out" use the session."""
     request.response.headers["Content-Security-Policy"] = LOCAL_ONLY_CSP
     return {"spec_url": request.route_url("openapi_json"),
-            "assets": f"{request.application_url}/{ASSETS_URL}/" if assets_dir() else None,
+            "assets": f"{request.application_url}/{ASSETS_URL}/",
             "csrf_token": get_csrf_token(request),
             "username": getattr(request.identity, "username", None)}
 
@@ -1013,9 +1009,6 @@ def includeme(config):
                     request_method=("GET", "HEAD"), permission=public)
     config.add_view(docs_page, route_name="redoc", renderer="templates/demo_redoc.jinja2",
                     request_method=("GET", "HEAD"), permission=public)
-    folder = assets_dir()
-    if folder:
-        # Before the static view, whose route would otherwise answer this path first.
-        config.add_route("redoc_bundle", f"/{ASSETS_URL}/{REDOC_BUNDLE}")
-        config.add_view(redoc_bundle, route_name="redoc_bundle", request_method=("GET", "HEAD"), permission=public)
-        config.add_static_view(ASSETS_URL, folder + "/", permission=public, cache_max_age=86400)
+    config.add_route("redoc_bundle", f"/{ASSETS_URL}/{REDOC_BUNDLE}")
+    config.add_view(redoc_bundle, route_name="redoc_bundle", request_method=("GET", "HEAD"), permission=public)
+    config.add_static_view(SWAGGER_UI_URL, SWAGGER_UI_DIR + "/", permission=public, cache_max_age=86400)

@@ -1,8 +1,10 @@
 """The schema documentation and the built-in demo, through the WSGI app: the OpenAPI document
 covers every route Cornice serves and validates; Swagger UI and Redoc load only this app's
 assets; browsers get HTML at the root and under /demo/ while API clients keep their JSON."""
+import hashlib
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import colander
@@ -183,28 +185,79 @@ class AssetLinks(HTMLParser):
             self.urls.append(attrs["href"])
 
 
-@pytest.mark.parametrize("page", ["/swagger-ui/", "/redoc/"])
-def test_swagger_ui_and_redoc_load_only_assets_the_app_serves(anon, page):
-    response = anon.get(page)
-    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+def script_or_style_types(url):
+    """The content types a stylesheet or a script may be served with."""
+    return ("text/css",) if url.endswith(".css") else ("text/javascript", "application/javascript")
+
+
+def page_assets(app, page):
+    """The page's response and the absolute URLs of what it loads by itself (``data:`` left out)."""
+    response = app.get(page)
     parser = AssetLinks()
     parser.feed(response.text)
-    assets = [urljoin("http://testserver" + page, url) for url in parser.urls]
+    urls = [urljoin("http://testserver" + page, url) for url in parser.urls]
+    return response, [url for url in urls if not url.startswith("data:")]
+
+
+@pytest.mark.parametrize("page", ["/swagger-ui/", "/redoc/"])
+def test_swagger_ui_and_redoc_load_only_assets_the_app_serves(anon, page):
+    response, assets = page_assets(anon, page)
+    assert response.headers["Content-Security-Policy"] == openapi.LOCAL_ONLY_CSP
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "docs-missing" not in response.text
     assert len([a for a in assets if a.endswith(".js")]) >= 2
     for asset in assets:
-        if asset.startswith("data:"):
-            continue
         assert urlsplit(asset).netloc == "testserver", asset
-        body = anon.get(asset).body
-        assert len(body) > 200, asset
-        assert b"cdn.redoc.ly" not in body
+        fetched = anon.get(asset, status=200)
+        assert fetched.content_type in script_or_style_types(asset), asset
+        assert len(fetched.body) > 100, asset
+        assert b"cdn.redoc.ly" not in fetched.body
     assert "/openapi.json" in response.text
+
+
+# The vendored builds each page loads (URL under /static/docs/, smallest plausible size): a file
+# missing from static/vendor/, or served at another URL than the page asks for, fails here.
+VENDORED = {"/swagger-ui/": {"swagger-ui-dist/swagger-ui-bundle.js": 1000000,
+                             "swagger-ui-dist/swagger-ui-standalone-preset.js": 100000,
+                             "swagger-ui-dist/swagger-ui.css": 100000},
+            "/redoc/": {"redoc/bundles/redoc.standalone.js": 500000}}
+
+
+@pytest.mark.parametrize("page", sorted(VENDORED))
+def test_the_docs_pages_load_every_vendored_build_from_this_app(anon, page):
+    _, assets = page_assets(anon, page)
+    base = "http://testserver/static/docs/"
+    loaded = {url[len(base):] for url in assets if url.startswith(base)}
+    assert loaded == set(VENDORED[page])
+    for path, min_size in VENDORED[page].items():
+        fetched = anon.get("/static/docs/" + path, status=200)
+        assert fetched.content_type in script_or_style_types(path), path
+        assert len(fetched.body) > min_size, path
+        assert fetched.headers["Cache-Control"] == "max-age=86400", path
+        anon.head("/static/docs/" + path, status=200)
+
+
+def test_the_vendored_builds_ship_with_their_licences_and_unmodified():
+    vendor = Path(openapi.VENDOR_DIR)
+    for folder, licence in (("swagger-ui", "Apache License"), ("redoc", "MIT License")):
+        assert licence in (vendor / folder / "LICENSE").read_text(), folder
+    assert (vendor / "swagger-ui" / "NOTICE").is_file()
+    readme = (vendor / "README.md").read_text()
+    assert "swagger-ui-dist` 5." in readme and "redoc` 2." in readme and "unmodified" in readme
+    checksums = [line.split("  ") for line in readme.splitlines() if re.fullmatch(r"[0-9a-f]{64}  \S+", line)]
+    assert {name for _, name in checksums} == {str(path.relative_to(vendor)) for path in vendor.glob("*/*")}
+    for digest, name in checksums:
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
+    # The remote logo is taken out when serving, not in the copy.
+    assert openapi.REDOC_REMOTE_LOGO in (vendor / "redoc" / "redoc.standalone.js").read_bytes()
 
 
 def test_the_redoc_bundle_is_served_without_its_remote_logo(anon):
     body = anon.get("/static/docs/redoc/bundles/redoc.standalone.js").body
     assert len(body) > 500000 and b"Redoc" in body
     assert b"https://cdn.redoc.ly" not in body
+    original = Path(openapi.REDOC_FILE).read_bytes()
+    assert body == original.replace(openapi.REDOC_REMOTE_LOGO, b"data:,")
 
 
 # --- the built-in demo ----------------------------------------------------------------------------

@@ -53,6 +53,9 @@ def run(job: dict, channel: Channel):
     if op == "probe":
         return los.probe(job["path"])
     if op == "render":
+        if job.get("nice"):
+            # An export gives way to the probes, thumbnails and requests sharing these cores.
+            os.nice(int(job["nice"]))
         return los.render(job, channel)
     if op == "thumbnail":
         return los.thumbnail(job)

@@ -36,8 +36,7 @@ import shutil
 import tempfile
 from typing import Callable, Optional
 
-from openshot_api.interfaces import BackendError, Renderer
-from openshot_api.settings import Setting, SettingGroup
+from openshot_api.plugin_api import BackendError, Renderer, Setting, SettingGroup
 
 from . import defaults, ffmpeg_tools, formats, project, runner
 from .exports import ExportPlan, ExportProblem, parse_export
@@ -91,6 +90,9 @@ SETTINGS = SettingGroup(
             "the sandbox user.", minimum=1),
     Setting(PREFIX + "unsafe_skip_reader_check", "bool", False, "Tests only: do not check readers "
             "against the project's files before libopenshot opens them."),
+    Setting(PREFIX + "nice", "int", 10, "Niceness of export renders (libopenshot children and "
+            "their ffmpeg commands): the API's requests, probes and thumbnails on the same cores "
+            "come first.", minimum=0, maximum=19),
     Setting(PREFIX + "warm_children", "int", 2, "Probe and thumbnail processes kept started, "
             "sandboxed, ahead of need (each serves one job); 0: start one per job.", minimum=0),
 )
@@ -116,7 +118,7 @@ class LibopenshotRenderer(Renderer):
                  sandbox: str = "bwrap", sandbox_user: str = "nobody", probe_timeout: int = 30,
                  thumbnail_timeout: int = 15, render_limits: Limits = RENDER_LIMITS,
                  quick_limits: Limits = QUICK_LIMITS, check_readers: bool = True,
-                 warm_children: int = 0, warm_dir: Optional[str] = None):
+                 warm_children: int = 0, warm_dir: Optional[str] = None, render_nice: int = 10):
         """``threads``: CPU threads one render may use (default: all); ``cache_mb``: the timeline
         frame cache of each render process (default: libopenshot's, a few frames);
         ``segments``: most parallel render processes (default: threads, at most 4);
@@ -143,6 +145,7 @@ class LibopenshotRenderer(Renderer):
         self.render_limits = render_limits
         self.quick_limits = quick_limits
         self.check_readers = check_readers
+        self.render_nice = render_nice
         self.warm = WarmPool(make_spawn(self.sandbox, quick_limits, python, warm_dir or work_dir),
                              warm_children)
 
@@ -176,7 +179,8 @@ class LibopenshotRenderer(Renderer):
                    render_limits=render_limits, quick_limits=quick_limits,
                    check_readers=not value("unsafe_skip_reader_check"),
                    # Beside the media (the core's work folder), so media can be linked in.
-                   warm_children=value("warm_children"), warm_dir=settings.get("openshot_api.work_dir") or None)
+                   warm_children=value("warm_children"), warm_dir=settings.get("openshot_api.work_dir") or None,
+                   render_nice=value("nice"))
 
     def asset_names(self) -> list:
         """The transition masks this plugin ships (``@transitions/common/fade.svg`` ...)."""
@@ -305,15 +309,17 @@ class LibopenshotRenderer(Renderer):
 
     def _job(self, plan: ExportPlan, data: dict, first: int, last: int, threads: int, **parts) -> dict:
         job = {"op": "render", "timeline": data, "first": first, "last": last,
-               "settings": self._child_settings(threads)}
+               "settings": self._child_settings(threads), "nice": self.render_nice}
         if plan.export_type == "waveform":
             job["background"] = list(plan.wave_background)
         job.update(parts)
         return job
 
     def _ffmpeg(self, cmd: list, scratch: str) -> list:
-        """An ffmpeg command over the job's own intermediate files, in the box too."""
-        return self.sandbox.wrap(cmd, [], scratch, self.render_limits)
+        """An ffmpeg command over the job's own intermediate files, in the box too, at the
+        renders' niceness (nice execs it: the pid and exit status are ffmpeg's)."""
+        niceness = ["nice", "-n", str(self.render_nice)] if self.render_nice else []
+        return niceness + self.sandbox.wrap(cmd, [], scratch, self.render_limits)
 
     def _render_media(self, plan: ExportPlan, data: dict, scratch: str, reporter, cancelled, child) -> str:
         """Video, audio and waveform videos: writer output, raw sound, parallel segments."""

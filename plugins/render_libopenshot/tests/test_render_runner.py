@@ -91,3 +91,30 @@ def test_a_thumbnail_that_runs_past_its_timeout_is_stopped_within_seconds(clip, 
         quick.thumbnail(heavy, 1, 3840, 2160, "PNG", 90)
     assert time.monotonic() - started < 5
     assert render_children() == []
+
+
+def test_export_renders_run_niced_so_requests_come_first(renderer, project, clip, export, tmp_path):
+    import psutil
+    timeline = project(*[clip("red.mp4", n + 1, 1, position=2.0 * n) for n in range(3)])
+    seen, done = {}, threading.Event()
+
+    def watch():
+        while not done.is_set():
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    command = process.cmdline()
+                    if runner.CHILD_MODULE in command and os.path.basename(command[0]) != "bwrap":
+                        seen[process.pid] = process.nice()
+                except psutil.Error:
+                    pass
+            done.wait(0.05)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        renderer.render(timeline, export(end_frame=180), str(tmp_path / "out"), lambda p: None, lambda: False)
+    finally:
+        done.set()
+        watcher.join()
+    assert seen and set(seen.values()) == {renderer.render_nice} == {10}
+    # The ffmpeg commands of a render are niced the same way (nice execs them).
+    assert renderer._ffmpeg(["ffmpeg", "-version"], str(tmp_path))[:3] == ["nice", "-n", "10"]

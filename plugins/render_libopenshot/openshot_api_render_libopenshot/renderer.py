@@ -36,7 +36,8 @@ import shutil
 import tempfile
 from typing import Callable, Optional
 
-from openshot_api.plugin_api import BackendError, Renderer, Setting, SettingGroup
+from openshot_api.interfaces import BackendError, Renderer
+from openshot_api.settings import Setting, SettingGroup
 
 from . import defaults, ffmpeg_tools, formats, project, runner
 from .exports import ExportPlan, ExportProblem, parse_export
